@@ -80,4 +80,3 @@ export async function applyMigrations(
 function scriptFor(up: string | { sqlite: string; postgres: string }, dialect: Dialect): string {
   return typeof up === 'string' ? up : up[dialect];
 }
-

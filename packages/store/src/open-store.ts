@@ -24,7 +24,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   let store: Store;
   if (options.databaseUrl) {
     if (!/^postgres(ql)?:\/\//.test(options.databaseUrl)) {
-      throw new StoreError('ERR_STORE_CONFIG', 'the database URL must start with postgres:// or postgresql://');
+      throw new StoreError(
+        'ERR_STORE_CONFIG',
+        'the database URL must start with postgres:// or postgresql://',
+      );
     }
     store = new PostgresStore({ url: options.databaseUrl, ...onError });
   } else if (options.dataDir) {

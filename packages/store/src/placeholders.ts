@@ -40,7 +40,8 @@ function closingQuote(sql: string, start: number, quote: string): number {
   let i = start + 1;
   while (i < sql.length) {
     if (sql[i] === quote) {
-      if (sql[i + 1] === quote) i += 2; // doubled quote is an escaped quote
+      if (sql[i + 1] === quote)
+        i += 2; // doubled quote is an escaped quote
       else return i + 1;
     } else i++;
   }

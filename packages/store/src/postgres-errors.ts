@@ -10,7 +10,13 @@ export function fromPostgresError(err: unknown): StoreError {
   if (err instanceof StoreError) return err;
   const code = (err as { code?: unknown }).code;
   const sqlstate = typeof code === 'string' ? code : '';
-  if (UNAVAILABLE_NODE_CODES.has(sqlstate) || sqlstate.startsWith('08') || sqlstate === '57P01' || sqlstate === '53300' || isTimeout(err)) {
+  if (
+    UNAVAILABLE_NODE_CODES.has(sqlstate) ||
+    sqlstate.startsWith('08') ||
+    sqlstate === '57P01' ||
+    sqlstate === '53300' ||
+    isTimeout(err)
+  ) {
     return new StoreError('ERR_STORE_UNAVAILABLE', 'the database cannot be reached', { cause: err });
   }
   if (sqlstate === '23505') {
@@ -30,5 +36,7 @@ export function fromPostgresError(err: unknown): StoreError {
 
 /** pg's pool gives these two failures no code, so their fixed texts are all there is to go on. */
 function isTimeout(err: unknown): boolean {
-  return err instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(err.message);
+  return (
+    err instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(err.message)
+  );
 }

@@ -194,11 +194,7 @@ export class SqliteStore implements Store {
         ),
       );
     }
-    try {
-      this.#assertOpen();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    if (this.#closed) return Promise.reject(new StoreError('ERR_STORE_CLOSED', 'the store is closed'));
     return this.#lock.run(fn);
   }
 
@@ -279,11 +275,7 @@ export class SqliteStore implements Store {
 
   #insertChange(topic: string, key: string | undefined): void {
     const now = Date.now();
-    this.#run('INSERT INTO onegate_changes (topic, key, at) VALUES ($1, $2, $3)', [
-      topic,
-      key ?? null,
-      now,
-    ]);
+    this.#run('INSERT INTO onegate_changes (topic, key, at) VALUES ($1, $2, $3)', [topic, key ?? null, now]);
     if (++this.#notifyCount % PRUNE_EVERY === 0) {
       this.#run('DELETE FROM onegate_changes WHERE at < $1', [now - this.#retentionMs]);
     }
@@ -321,7 +313,9 @@ export class SqliteStore implements Store {
     this.#lastSeq = changes[changes.length - 1]!.seq;
     if (gap) this.#hub.resync();
     for (const change of changes) {
-      this.#hub.emit(change.key === null ? { topic: change.topic } : { topic: change.topic, key: change.key });
+      this.#hub.emit(
+        change.key === null ? { topic: change.topic } : { topic: change.topic, key: change.key },
+      );
     }
     if (changes.length === 1000) void this.#poll(true);
   }

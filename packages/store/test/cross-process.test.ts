@@ -37,7 +37,9 @@ describe.each(engines)('another process on %s', (engine) => {
       for (let i = 0; i < 40; i++) {
         await store.transaction(async (tx) => {
           const row = await tx.one<{ n: number }>(
-            engine === 'postgres' ? 'SELECT n FROM counter WHERE id = 1 FOR UPDATE' : 'SELECT n FROM counter WHERE id = 1',
+            engine === 'postgres'
+              ? 'SELECT n FROM counter WHERE id = 1 FOR UPDATE'
+              : 'SELECT n FROM counter WHERE id = 1',
           );
           await tx.exec('UPDATE counter SET n = $1 WHERE id = 1', [Number(row.n) + 1]);
         });

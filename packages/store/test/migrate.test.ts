@@ -58,7 +58,10 @@ describe.each(engines)('migrations on %s', (engine) => {
     await store.migrate(sampleMigrations);
     const edited: MigrationSet = {
       owner: 'sample',
-      migrations: [{ ...sampleMigrations.migrations[0]!, up: 'CREATE TABLE departments (id TEXT)' }, sampleMigrations.migrations[1]!],
+      migrations: [
+        { ...sampleMigrations.migrations[0]!, up: 'CREATE TABLE departments (id TEXT)' },
+        sampleMigrations.migrations[1]!,
+      ],
     };
     const err = await store.migrate(edited).catch((e: unknown) => e);
     expect(isStoreError(err, 'ERR_STORE_MIGRATION')).toBe(true);
@@ -87,7 +90,9 @@ describe.each(engines)('migrations on %s', (engine) => {
     expect(applied.sort((a, b) => b.length - a.length)).toEqual([[1, 2], []]);
     expect(await store.query('SELECT id FROM departments')).toHaveLength(1);
     expect(
-      await store.query('SELECT version FROM onegate_migrations WHERE owner = $1 ORDER BY version', ['sample']),
+      await store.query('SELECT version FROM onegate_migrations WHERE owner = $1 ORDER BY version', [
+        'sample',
+      ]),
     ).toEqual([{ version: 1 }, { version: 2 }]);
   });
 });

@@ -3,7 +3,9 @@ import { toSqlitePlaceholders } from '../src/placeholders.ts';
 
 describe('toSqlitePlaceholders', () => {
   it('numbers each placeholder explicitly so $2 before $1 binds right', () => {
-    expect(toSqlitePlaceholders('SELECT $2 AS b, $1 AS a, $10 AS j')).toBe('SELECT ?2 AS b, ?1 AS a, ?10 AS j');
+    expect(toSqlitePlaceholders('SELECT $2 AS b, $1 AS a, $10 AS j')).toBe(
+      'SELECT ?2 AS b, ?1 AS a, ?10 AS j',
+    );
   });
 
   it('leaves dollar signs inside quoted text and comments alone', () => {

@@ -9,8 +9,10 @@ const accounts = {
       version: 1,
       name: 'accounts',
       up: {
-        sqlite: 'CREATE TABLE accounts (id TEXT PRIMARY KEY, balance INTEGER NOT NULL, photo BLOB, active INTEGER)',
-        postgres: 'CREATE TABLE accounts (id TEXT PRIMARY KEY, balance BIGINT NOT NULL, photo BYTEA, active INTEGER)',
+        sqlite:
+          'CREATE TABLE accounts (id TEXT PRIMARY KEY, balance INTEGER NOT NULL, photo BLOB, active INTEGER)',
+        postgres:
+          'CREATE TABLE accounts (id TEXT PRIMARY KEY, balance BIGINT NOT NULL, photo BYTEA, active INTEGER)',
       },
     },
   ],
@@ -39,7 +41,12 @@ describe.each(engines)('store on %s', (engine) => {
         'SELECT id, balance, photo, active FROM accounts WHERE balance = $2 AND id = $1',
         ['a1', 9_007_199_254_740_991],
       );
-      expect(row).toEqual({ id: 'a1', balance: 9_007_199_254_740_991, photo: Buffer.from([0, 1, 255]), active: 1 });
+      expect(row).toEqual({
+        id: 'a1',
+        balance: 9_007_199_254_740_991,
+        photo: Buffer.from([0, 1, 255]),
+        active: 1,
+      });
       expect(Buffer.isBuffer(row.photo)).toBe(true);
     });
 
@@ -75,7 +82,9 @@ describe.each(engines)('store on %s', (engine) => {
 
     it('one() insists on exactly one row, maybeOne() allows none', async () => {
       expect(await store.maybeOne('SELECT id FROM accounts WHERE id = $1', ['nobody'])).toBeUndefined();
-      const err = await store.one('SELECT id FROM accounts WHERE id = $1', ['nobody']).catch((e: unknown) => e);
+      const err = await store
+        .one('SELECT id FROM accounts WHERE id = $1', ['nobody'])
+        .catch((e: unknown) => e);
       expect(isStoreError(err, 'ERR_STORE_NOT_FOUND')).toBe(true);
     });
   });
@@ -137,12 +146,15 @@ describe.each(engines)('store on %s', (engine) => {
               : 'SELECT balance FROM accounts WHERE id = $1',
             ['counter'],
           );
-          await tx.exec('UPDATE accounts SET balance = $1 WHERE id = $2', [Number(row.balance) + 1, 'counter']);
+          await tx.exec('UPDATE accounts SET balance = $1 WHERE id = $2', [
+            Number(row.balance) + 1,
+            'counter',
+          ]);
         });
-      await Promise.all(
-        Array.from({ length: 50 }, (_, i) => increment(i % 2 === 0 ? store : other)),
-      );
-      const row = await store.one<{ balance: number }>('SELECT balance FROM accounts WHERE id = $1', ['counter']);
+      await Promise.all(Array.from({ length: 50 }, (_, i) => increment(i % 2 === 0 ? store : other)));
+      const row = await store.one<{ balance: number }>('SELECT balance FROM accounts WHERE id = $1', [
+        'counter',
+      ]);
       expect(Number(row.balance)).toBe(50);
     });
   });

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { registerMigrate } from './commands/migrate.ts';
+import { registerServe } from './commands/serve.ts';
+import { fail } from './fail.ts';
+import { version } from './version.ts';
+
+// One register function per command group; later capabilities add theirs here.
+const program = new Command('onegate')
+  .description('OneGate: sign-in, authorization, personal-data protection and audit for digital government')
+  .version(version, '-v, --version')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+registerServe(program);
+registerMigrate(program);
+
+program.parseAsync(process.argv).catch(fail);

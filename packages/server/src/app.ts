@@ -1,0 +1,43 @@
+import Koa from 'koa';
+import type { Store } from '@onegate/store';
+import type { Config } from './config/settings.ts';
+import { accessLog } from './http/access-log.ts';
+import { errorResponse } from './http/error-response.ts';
+import { requestId } from './http/request-id.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import type { RequestState } from './http/state.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import { healthRoutes } from './routes/health.ts';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+}
+
+/** Adds routes of later capabilities (and of tests) inside the request pipeline. */
+export type Extend = (app: Koa<RequestState>, deps: AppDeps) => void;
+
+/** The request pipeline, outermost first. */
+export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
+  const app = new Koa<RequestState>({ proxy: deps.config.trustProxy });
+  // Errors are answered by errorResponse; this only keeps Koa from printing them a second time.
+  app.silent = true;
+  app.use(requestId(deps.logger));
+  app.use(accessLog(deps.metrics));
+  app.use(errorResponse());
+  app.use(securityHeaders());
+  app.use(async (ctx, next) => {
+    if (deps.lifecycle.draining) ctx.set('connection', 'close');
+    await next();
+  });
+  const health = healthRoutes(deps);
+  app.use(health.routes());
+  app.use(health.allowedMethods());
+  extend?.(app, deps);
+  return app;
+}

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { ServerError } from '../errors.ts';
+import { OTHER_PREFIXES, OTHER_VARIABLES, settings, type Config, type SettingName } from './settings.ts';
+
+type Env = Record<string, string | undefined>;
+
+const names = Object.keys(settings) as SettingName[];
+
+/**
+ * Reads settings from the optional JSON file named by ONEGATE_CONFIG, then the
+ * environment (which wins), and validates them. Every problem is reported at
+ * once, each naming the setting and its variable; values are never echoed
+ * because some are secrets.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const file = readConfigFile(env['ONEGATE_CONFIG'], problems);
+  const known = new Set([...names.map((n) => settings[n].env), ...OTHER_VARIABLES]);
+  for (const variable of Object.keys(env)) {
+    if (
+      variable.startsWith('ONEGATE_') &&
+      !known.has(variable) &&
+      !OTHER_PREFIXES.some((p) => variable.startsWith(p))
+    ) {
+      problems.push(`${variable}: not a OneGate setting`);
+    }
+  }
+  for (const key of Object.keys(file)) {
+    if (!names.includes(key as SettingName)) problems.push(`${key} (config file): not a OneGate setting`);
+  }
+
+  const config: Record<string, unknown> = {};
+  for (const name of names) {
+    const { env: variable, schema } = settings[name];
+    const fromEnv = env[variable];
+    const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : file[name];
+    const result = schema.safeParse(raw);
+    if (result.success) config[name] = result.data;
+    else problems.push(`${name} (${variable}): ${result.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length === 0) checkProduction(config as Config, problems);
+  if (problems.length > 0) {
+    throw new ServerError('ERR_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return config as Config;
+}
+
+/** Development defaults that would be unsafe on a real deployment. */
+function checkProduction(config: Config, problems: string[]): void {
+  if (config.env !== 'production') return;
+  if (!config.issuer.startsWith('https://')) {
+    problems.push('issuer (ONEGATE_ISSUER): must be an https:// URL in production');
+  }
+  if (!config.metricsToken) {
+    problems.push('metricsToken (ONEGATE_METRICS_TOKEN): required in production, so /metrics is not public');
+  }
+}
+
+function readConfigFile(path: string | undefined, problems: string[]): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    problems.push(`ONEGATE_CONFIG: cannot read the config file ${path}`);
+    return {};
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return value as Record<string, unknown>;
+    }
+  } catch {
+    // reported below
+  }
+  problems.push(`ONEGATE_CONFIG: ${path} must hold one JSON object`);
+  return {};
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * Every setting OneGate reads: its environment variable, its schema with the
+ * default, and what it is for. The README's configuration table follows this
+ * list; a config file (ONEGATE_CONFIG, JSON) uses the same keys.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const flag = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
+
+export const settings = {
+  env: {
+    env: 'ONEGATE_ENV',
+    schema: z.enum(['development', 'production']).default('development'),
+    doc: '`production` refuses insecure development defaults (plain-HTTP issuer, open metrics).',
+  },
+  host: {
+    env: 'ONEGATE_HOST',
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Address to listen on; `0.0.0.0` (or `::`) to accept connections from other machines.',
+  },
+  port: {
+    env: 'ONEGATE_PORT',
+    schema: port.default(8080),
+    doc: 'Port to listen on (0 picks a free one).',
+  },
+  issuer: {
+    env: 'ONEGATE_ISSUER',
+    schema: z
+      .url({ protocol: /^https?$/ })
+      .refine((u) => !u.includes('?') && !u.includes('#'), 'must have no query or fragment')
+      .transform((u) => u.replace(/\/+$/, ''))
+      .default('http://localhost:8080'),
+    doc: 'Public URL of this OneGate, as apps and browsers reach it.',
+  },
+  dataDir: {
+    env: 'ONEGATE_DATA_DIR',
+    schema: z.string().min(1).default('./data'),
+    doc: 'Folder of the embedded SQLite database (`onegate.db`), used when no database URL is set.',
+  },
+  databaseUrl: {
+    env: 'ONEGATE_DATABASE_URL',
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    doc: 'PostgreSQL connection URL; when set, PostgreSQL is used instead of SQLite.',
+  },
+  logLevel: {
+    env: 'ONEGATE_LOG_LEVEL',
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'Least severe log level written (JSON lines on standard output).',
+  },
+  trustProxy: {
+    env: 'ONEGATE_TRUST_PROXY',
+    schema: flag.default(false),
+    doc: 'Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).',
+  },
+  metricsToken: {
+    env: 'ONEGATE_METRICS_TOKEN',
+    schema: z.string().min(32, 'must be at least 32 characters').optional(),
+    doc: 'When set, `/metrics` requires `Authorization: Bearer <token>`. Required in production.',
+  },
+  shutdownTimeoutMs: {
+    env: 'ONEGATE_SHUTDOWN_TIMEOUT_MS',
+    schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    doc: 'On SIGTERM, how long in-flight requests may take before connections are cut.',
+  },
+} as const;
+
+export type SettingName = keyof typeof settings;
+
+export type Config = { [K in SettingName]: z.output<(typeof settings)[K]['schema']> };
+
+/** Variables that are read elsewhere, not settings: never reported as unknown. */
+export const OTHER_VARIABLES = ['ONEGATE_CONFIG'];
+export const OTHER_PREFIXES = ['ONEGATE_TEST_'];

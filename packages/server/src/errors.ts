@@ -1,0 +1,13 @@
+/** Stable codes of `@onegate/server`; `http/error-response.ts` maps each to an HTTP status. */
+export type ServerErrorCode =
+  'ERR_CONFIG_INVALID' | 'ERR_UNAUTHORIZED' | 'ERR_NOT_FOUND' | 'ERR_SHUTTING_DOWN';
+
+export class ServerError extends Error {
+  readonly code: ServerErrorCode;
+
+  constructor(code: ServerErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ServerError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,99 @@
+import type { Middleware } from 'koa';
+import { StoreError, type StoreErrorCode } from '@onegate/store';
+import { ServerError, type ServerErrorCode } from '../errors.ts';
+import type { RequestState } from './state.ts';
+
+/** `{error, error_description}` as in RFC 6749 §5.2: a stable code and text meant for the caller. */
+export interface ErrorBody {
+  error: string;
+  error_description: string;
+}
+
+interface Mapped {
+  status: number;
+  body: ErrorBody;
+}
+
+// The one place where error codes of every package meet HTTP statuses.
+const SERVER_STATUS: Record<ServerErrorCode, number> = {
+  ERR_CONFIG_INVALID: 500,
+  ERR_UNAUTHORIZED: 401,
+  ERR_NOT_FOUND: 404,
+  ERR_SHUTTING_DOWN: 503,
+};
+
+const STORE_STATUS: Partial<Record<StoreErrorCode, Mapped>> = {
+  ERR_STORE_UNAVAILABLE: {
+    status: 503,
+    body: { error: 'temporarily_unavailable', error_description: 'the database cannot be reached' },
+  },
+  ERR_STORE_BUSY: {
+    status: 503,
+    body: { error: 'temporarily_unavailable', error_description: 'the database is busy; try again' },
+  },
+  ERR_STORE_CONFLICT: { status: 409, body: { error: 'conflict', error_description: 'it already exists' } },
+};
+
+const INTERNAL: Mapped = {
+  status: 500,
+  body: { error: 'server_error', error_description: 'internal error' },
+};
+
+export function toErrorResponse(err: unknown): Mapped {
+  if (err instanceof ServerError) {
+    const status = SERVER_STATUS[err.code];
+    return status >= 500 && err.code !== 'ERR_SHUTTING_DOWN'
+      ? INTERNAL
+      : { status, body: { error: snake(err.code), error_description: err.message } };
+  }
+  if (err instanceof StoreError) return STORE_STATUS[err.code] ?? INTERNAL;
+  // Koa's own client errors (ctx.throw(400), body too large …) mark themselves `expose`.
+  const httpError = err as { status?: unknown; expose?: unknown; message?: unknown };
+  if (
+    typeof httpError.status === 'number' &&
+    httpError.status >= 400 &&
+    httpError.status < 500 &&
+    httpError.expose
+  ) {
+    return {
+      status: httpError.status,
+      body: { error: 'invalid_request', error_description: String(httpError.message) },
+    };
+  }
+  return INTERNAL;
+}
+
+/** `ERR_NOT_FOUND` → `not_found`. */
+function snake(code: string): string {
+  return code.replace(/^ERR_/, '').toLowerCase();
+}
+
+/** Outermost handler: every failure becomes JSON; 5xx bodies never carry detail, the log does. */
+export function errorResponse(): Middleware<RequestState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new ServerError('ERR_NOT_FOUND', 'no such endpoint');
+      }
+    } catch (err) {
+      const { status, body } = toErrorResponse(err);
+      if (status >= 500) ctx.state.log.error({ err: describe(err) }, 'request failed');
+      ctx.status = status;
+      ctx.body = body;
+    }
+  };
+}
+
+/** Code, message and stack; the driver `cause` only by its code, since driver messages can quote values. */
+function describe(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const cause = err.cause as { code?: unknown } | undefined;
+  return {
+    type: err.name,
+    code: (err as { code?: unknown }).code,
+    message: err.message,
+    stack: err.stack,
+    causeCode: cause?.code,
+  };
+}

@@ -1,0 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { Logger } from '../logger.ts';
+import type { RequestState } from './state.ts';
+
+/** An upstream proxy's id is kept only if it is short and plain, so it is safe to log and echo. */
+const INBOUND_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export function requestId(logger: Logger): Middleware<RequestState> {
+  return async (ctx, next) => {
+    const inbound = ctx.get('x-request-id');
+    const id = INBOUND_ID.test(inbound) ? inbound : randomUUID();
+    ctx.state.requestId = id;
+    ctx.state.log = logger.child({ requestId: id });
+    ctx.set('x-request-id', id);
+    await next();
+  };
+}

@@ -1,0 +1,9 @@
+export { createApp, type AppDeps, type Extend } from './app.ts';
+export { loadConfig } from './config/load-config.ts';
+export { settings, type Config, type SettingName } from './config/settings.ts';
+export { ServerError, type ServerErrorCode } from './errors.ts';
+export { toErrorResponse, type ErrorBody } from './http/error-response.ts';
+export type { RequestState } from './http/state.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { migrateAll, migrationSets } from './migrations.ts';
+export { exitOnSignals, startServer, type RunningServer, type StartOptions } from './server.ts';

@@ -1,0 +1,13 @@
+import type { MigrationResult, MigrationSet, Store } from '@onegate/store';
+
+/**
+ * The schema of every package, in dependency order. Each capability adds its
+ * own set here as it lands; the store keeps its bookkeeping tables itself.
+ */
+export const migrationSets: readonly MigrationSet[] = [];
+
+export async function migrateAll(store: Store): Promise<MigrationResult[]> {
+  const results: MigrationResult[] = [];
+  for (const set of migrationSets) results.push(await store.migrate(set));
+  return results;
+}

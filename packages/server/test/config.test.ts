@@ -1,0 +1,110 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, ServerError } from '../src/index.ts';
+
+function configFile(content: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'onegate-config-')), 'onegate.json');
+  writeFileSync(file, content);
+  return file;
+}
+
+function problem(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ServerError);
+    expect((err as ServerError).code).toBe('ERR_CONFIG_INVALID');
+    return (err as Error).message;
+  }
+  throw new Error('configuration was accepted');
+}
+
+describe('loadConfig', () => {
+  it('starts from defaults that work on a laptop', () => {
+    expect(loadConfig({})).toEqual({
+      env: 'development',
+      host: '127.0.0.1',
+      port: 8080,
+      issuer: 'http://localhost:8080',
+      dataDir: './data',
+      logLevel: 'info',
+      trustProxy: false,
+      shutdownTimeoutMs: 10_000,
+    });
+  });
+
+  it('reads the environment, converting numbers and flags', () => {
+    const config = loadConfig({
+      ONEGATE_PORT: '9090',
+      ONEGATE_TRUST_PROXY: 'true',
+      ONEGATE_ISSUER: 'https://id.gov.example/',
+      ONEGATE_DATABASE_URL: 'postgres://onegate@db:5432/onegate',
+    });
+    expect(config).toMatchObject({
+      port: 9090,
+      trustProxy: true,
+      issuer: 'https://id.gov.example',
+      databaseUrl: 'postgres://onegate@db:5432/onegate',
+    });
+  });
+
+  it('reads a JSON file named by ONEGATE_CONFIG, with the environment winning', () => {
+    const file = configFile(JSON.stringify({ port: 7000, logLevel: 'warn' }));
+    expect(loadConfig({ ONEGATE_CONFIG: file, ONEGATE_PORT: '7001' })).toMatchObject({
+      port: 7001,
+      logLevel: 'warn',
+    });
+  });
+
+  it('names the bad setting and its variable', () => {
+    expect(problem({ ONEGATE_PORT: 'eighty' })).toMatch(/port \(ONEGATE_PORT\): .*number/);
+    expect(problem({ ONEGATE_PORT: '70000' })).toMatch(/port \(ONEGATE_PORT\)/);
+    expect(problem({ ONEGATE_LOG_LEVEL: 'loud' })).toMatch(/logLevel \(ONEGATE_LOG_LEVEL\)/);
+    expect(problem({ ONEGATE_ISSUER: 'ftp://x' })).toMatch(/issuer \(ONEGATE_ISSUER\)/);
+  });
+
+  it('reports every problem at once', () => {
+    const message = problem({ ONEGATE_PORT: '-1', ONEGATE_ENV: 'staging' });
+    expect(message).toMatch(/port/);
+    expect(message).toMatch(/env \(ONEGATE_ENV\)/);
+  });
+
+  it('refuses a misspelt variable instead of silently ignoring it', () => {
+    expect(problem({ ONEGATE_DATABSE_URL: 'postgres://x' })).toMatch(
+      /ONEGATE_DATABSE_URL: not a OneGate setting/,
+    );
+  });
+
+  it('refuses unknown keys and malformed JSON in the file', () => {
+    expect(problem({ ONEGATE_CONFIG: configFile('{"prot": 1}') })).toMatch(
+      /prot \(config file\): not a OneGate setting/,
+    );
+    expect(problem({ ONEGATE_CONFIG: configFile('{port: 1') })).toMatch(/must hold one JSON object/);
+    expect(problem({ ONEGATE_CONFIG: '/nonexistent/onegate.json' })).toMatch(/cannot read the config file/);
+  });
+
+  it('never echoes a value, which may be a secret', () => {
+    const message = problem({ ONEGATE_DATABASE_URL: 'mysql://admin:hunter2-secret@db/x' });
+    expect(message).toMatch(/databaseUrl \(ONEGATE_DATABASE_URL\)/);
+    expect(message).not.toContain('hunter2');
+  });
+
+  describe('in production', () => {
+    it('refuses a plain-HTTP issuer and public metrics', () => {
+      const message = problem({ ONEGATE_ENV: 'production' });
+      expect(message).toMatch(/issuer \(ONEGATE_ISSUER\): must be an https:\/\/ URL in production/);
+      expect(message).toMatch(/metricsToken \(ONEGATE_METRICS_TOKEN\): required in production/);
+    });
+
+    it('accepts a complete configuration', () => {
+      const config = loadConfig({
+        ONEGATE_ENV: 'production',
+        ONEGATE_ISSUER: 'https://id.gov.example',
+        ONEGATE_METRICS_TOKEN: 'm'.repeat(40),
+      });
+      expect(config.env).toBe('production');
+    });
+  });
+});
