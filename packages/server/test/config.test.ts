@@ -108,3 +108,15 @@ describe('loadConfig', () => {
     });
   });
 });
+
+describe('the README', () => {
+  it('documents every setting and its variable', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const { settings } = await import('../src/index.ts');
+    for (const [key, setting] of Object.entries(settings)) {
+      // Prettier pads table cells, so compare rows with spacing squeezed out.
+      expect(readme.replace(/ +/g, ' ')).toContain(`| \`${key}\` | \`${setting.env}\` |`);
+    }
+  });
+});

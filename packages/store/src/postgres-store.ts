@@ -4,7 +4,7 @@ import { ChangeHub } from './change-hub.ts';
 import { StoreError } from './errors.ts';
 import { applyMigrations, checkMigrationSet, type ScriptTransaction } from './migrate.ts';
 import { fromPostgresError } from './postgres-errors.ts';
-import { checkTopic, exactlyOne, firstOrUndefined, normalizeParams } from './queryable.ts';
+import { checkTopic, exactlyOne, firstOrUndefined, normalizeParams, refuseStoreHandle } from './queryable.ts';
 import type {
   Change,
   ChangeListener,
@@ -199,16 +199,8 @@ export class PostgresStore implements Store {
   }
 
   #outside<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#insideTx.getStore()) {
-      return Promise.reject(
-        new StoreError(
-          'ERR_STORE_MISUSE',
-          'use the transaction handle inside a transaction; the store would run outside it',
-        ),
-      );
-    }
-    if (this.#closed) return Promise.reject(new StoreError('ERR_STORE_CLOSED', 'the store is closed'));
-    return fn();
+    const refused = refuseStoreHandle(this.#insideTx, this.#closed);
+    return refused ? Promise.reject(refused) : fn();
   }
 
   #assertOpen(): void {

@@ -1,3 +1,4 @@
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import { StoreError } from './errors.ts';
 import type { Row, SqlValue } from './types.ts';
 
@@ -38,4 +39,19 @@ export function checkTopic(topic: string, key?: string): void {
   if (key !== undefined && key.length > 512) {
     throw new StoreError('ERR_STORE_MISUSE', 'change key is longer than 512 characters');
   }
+}
+
+/**
+ * The store handle used inside a transaction body would deadlock on SQLite
+ * (it waits for the transaction) and escape the transaction on PostgreSQL:
+ * either way a bug, so it is refused.
+ */
+export function refuseStoreHandle(
+  insideTx: AsyncLocalStorage<true>,
+  closed: boolean,
+): StoreError | undefined {
+  if (insideTx.getStore()) {
+    return new StoreError('ERR_STORE_MISUSE', 'use the transaction handle inside a transaction');
+  }
+  return closed ? new StoreError('ERR_STORE_CLOSED', 'the store is closed') : undefined;
 }

@@ -7,7 +7,7 @@ import { ChangeHub } from './change-hub.ts';
 import { StoreError, isStoreError } from './errors.ts';
 import { applyMigrations, checkMigrationSet, type ScriptTransaction } from './migrate.ts';
 import { toSqlitePlaceholders } from './placeholders.ts';
-import { checkTopic, exactlyOne, firstOrUndefined, normalizeParams } from './queryable.ts';
+import { checkTopic, exactlyOne, firstOrUndefined, normalizeParams, refuseStoreHandle } from './queryable.ts';
 import { fromSqliteError } from './sqlite-errors.ts';
 import type {
   ChangeListener,
@@ -186,16 +186,8 @@ export class SqliteStore implements Store {
   }
 
   #outside<T>(fn: () => T | Promise<T>): Promise<T> {
-    if (this.#insideTx.getStore()) {
-      return Promise.reject(
-        new StoreError(
-          'ERR_STORE_MISUSE',
-          'use the transaction handle inside a transaction; the store itself would wait for it forever',
-        ),
-      );
-    }
-    if (this.#closed) return Promise.reject(new StoreError('ERR_STORE_CLOSED', 'the store is closed'));
-    return this.#lock.run(fn);
+    const refused = refuseStoreHandle(this.#insideTx, this.#closed);
+    return refused ? Promise.reject(refused) : this.#lock.run(fn);
   }
 
   #assertOpen(): void {
