@@ -1,0 +1,27 @@
+/** Stable codes of `@onegate/identity`; the server maps each to an HTTP status in one place. */
+export type IdentityErrorCode =
+  | 'ERR_PASSWORD_POLICY'
+  | 'ERR_INVALID_CREDENTIALS'
+  | 'ERR_THROTTLED'
+  | 'ERR_ACCOUNT_NOT_FOUND'
+  | 'ERR_ACCOUNT_EXISTS'
+  | 'ERR_ACCOUNT_DISABLED'
+  | 'ERR_CLIENT_NOT_FOUND'
+  | 'ERR_CLIENT_INVALID'
+  | 'ERR_KEY_UNAVAILABLE'
+  | 'ERR_SEALED_DATA'
+  | 'ERR_NOT_INITIALIZED';
+
+/**
+ * The one error type of `@onegate/identity`. Messages are safe to show to the
+ * caller: they never carry a password, secret, token or personal data.
+ */
+export class IdentityError extends Error {
+  readonly code: IdentityErrorCode;
+
+  constructor(code: IdentityErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IdentityError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,1 @@
+export { IdentityError, type IdentityErrorCode } from './errors.ts';
