@@ -5,12 +5,15 @@ export type IdentityErrorCode =
   | 'ERR_THROTTLED'
   | 'ERR_ACCOUNT_NOT_FOUND'
   | 'ERR_ACCOUNT_EXISTS'
+  | 'ERR_ACCOUNT_INVALID'
   | 'ERR_ACCOUNT_DISABLED'
+  | 'ERR_INVALID_TOKEN'
   | 'ERR_CLIENT_NOT_FOUND'
   | 'ERR_CLIENT_INVALID'
   | 'ERR_KEY_UNAVAILABLE'
   | 'ERR_SEALED_DATA'
-  | 'ERR_NOT_INITIALIZED';
+  | 'ERR_NOT_INITIALIZED'
+  | 'ERR_CONFIG_INVALID';
 
 /**
  * The one error type of `@onegate/identity`. Messages are safe to show to the

@@ -1,1 +1,15 @@
 export { IdentityError, type IdentityErrorCode } from './errors.ts';
+export { Identity, identityMigrations, type IdentityOptions, type IdentitySettings } from './identity.ts';
+export type { Account, DepartmentRole, IdentityAssurance } from './accounts/account.ts';
+export type { NewAccount } from './accounts/account-service.ts';
+export { StoreAuditSink, type AuditEvent, type AuditSink } from './audit/audit-sink.ts';
+export type { ClientInput } from './clients/client-input.ts';
+export type { ClientInfo, CreatedClient } from './clients/client-registry.ts';
+export { PLATFORM_SCOPES, OIDC_SCOPES } from './clients/scopes.ts';
+export { loadMasterKey, MASTER_KEY_ENV, type MasterKey } from './keys/master-key.ts';
+export { SIGNING_ALGS, type SigningAlg } from './keys/signing-algorithms.ts';
+export type { SigningKeyInfo, RotateResult } from './keys/signing-keys.ts';
+export type { PlatformCaller } from './platform-token.ts';
+export { ACR, type AcrValue } from './provider/acr.ts';
+export { platformResource, PLATFORM_TOKEN_TTL_SECONDS } from './provider/platform-resource.ts';
+export { ACCESS_TOKEN_TTL_SECONDS } from './provider/create-provider.ts';

@@ -1,5 +1,8 @@
 import Koa from 'koa';
+import type { AuditSink, Identity } from '@onegate/identity';
 import type { Store } from '@onegate/store';
+import { adminAccountRoutes } from './api/admin-accounts.ts';
+import { adminClientRoutes } from './api/admin-clients.ts';
 import type { Config } from './config/settings.ts';
 import { accessLog } from './http/access-log.ts';
 import { errorResponse } from './http/error-response.ts';
@@ -17,6 +20,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   lifecycle: Lifecycle;
+  identity: Identity;
+  audit: AuditSink;
 }
 
 /** Adds routes of later capabilities (and of tests) inside the request pipeline. */
@@ -27,10 +32,11 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
   const app = new Koa<RequestState>({ proxy: deps.config.trustProxy });
   // Errors are answered by errorResponse; this only keeps Koa from printing them a second time.
   app.silent = true;
+  app.keys = deps.identity.cookieKeys;
   app.use(requestId(deps.logger));
   app.use(accessLog(deps.metrics));
   app.use(errorResponse());
-  app.use(securityHeaders());
+  app.use(securityHeaders({ hsts: deps.config.issuer.startsWith('https://') }));
   app.use(async (ctx, next) => {
     if (deps.lifecycle.draining) ctx.set('connection', 'close');
     await next();
@@ -38,6 +44,11 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
   const health = healthRoutes(deps);
   app.use(health.routes());
   app.use(health.allowedMethods());
+  for (const router of [adminClientRoutes(deps.identity, deps.audit), adminAccountRoutes(deps.identity)]) {
+    app.use(router.routes() as Koa.Middleware<RequestState>);
+    app.use(router.allowedMethods() as Koa.Middleware<RequestState>);
+  }
   extend?.(app, deps);
+  app.use(deps.identity.middleware());
   return app;
 }

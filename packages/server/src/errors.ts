@@ -1,6 +1,12 @@
 /** Stable codes of `@onegate/server`; `http/error-response.ts` maps each to an HTTP status. */
 export type ServerErrorCode =
-  'ERR_CONFIG_INVALID' | 'ERR_UNAUTHORIZED' | 'ERR_NOT_FOUND' | 'ERR_SHUTTING_DOWN';
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_INVALID_REQUEST'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_INVALID_TOKEN'
+  | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_SHUTTING_DOWN';
 
 export class ServerError extends Error {
   readonly code: ServerErrorCode;

@@ -1,10 +1,11 @@
+import { identityMigrations } from '@onegate/identity';
 import type { MigrationResult, MigrationSet, Store } from '@onegate/store';
 
 /**
  * The schema of every package, in dependency order. Each capability adds its
- * own set here as it lands; the store keeps its bookkeeping tables itself.
+ * own sets here as it lands; the store keeps its bookkeeping tables itself.
  */
-export const migrationSets: readonly MigrationSet[] = [];
+export const migrationSets: readonly MigrationSet[] = [...identityMigrations];
 
 export async function migrateAll(store: Store): Promise<MigrationResult[]> {
   const results: MigrationResult[] = [];

@@ -1,17 +1,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Identity } from '@onegate/identity';
 import { openStore, type Store } from '@onegate/store';
 import { createApp, type Extend } from './app.ts';
 import type { Config } from './config/settings.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { startIdentity } from './identity-setup.ts';
 import { migrateAll } from './migrations.ts';
 
 export interface RunningServer {
   /** Where this process listens, e.g. `http://127.0.0.1:8080`. */
   url: string;
   store: Store;
+  identity: Identity;
   /** Stops accepting, lets in-flight requests finish (up to the timeout), then closes the store. */
   shutdown(): Promise<void>;
 }
@@ -32,7 +35,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const lifecycle: Lifecycle = { draining: false };
   try {
     await migrateAll(store);
-    const app = createApp({ config, store, logger, metrics: createMetrics(), lifecycle }, options.extend);
+    const { identity, audit } = await startIdentity(config, store, logger);
+    const app = createApp(
+      { config, store, logger, metrics: createMetrics(), lifecycle, identity, audit },
+      options.extend,
+    );
     // Koa's callback returns a promise that it handles itself; node:http ignores the return value.
     // eslint-disable-next-line @typescript-eslint/no-misused-promises
     const server = createServer(app.callback());
@@ -45,7 +52,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     return {
       url,
       store,
-      shutdown: () => (stopping ??= drain(server, store, lifecycle, logger, config.shutdownTimeoutMs)),
+      identity,
+      shutdown: () =>
+        (stopping ??= drain(server, store, lifecycle, logger, config.shutdownTimeoutMs, () =>
+          identity.close(),
+        )),
     };
   } catch (err) {
     await store.close();
@@ -69,6 +80,7 @@ async function drain(
   lifecycle: Lifecycle,
   logger: Logger,
   timeoutMs: number,
+  closeServices: () => Promise<void>,
 ): Promise<void> {
   logger.info('shutting down: no new connections, finishing in-flight requests');
   lifecycle.draining = true;
@@ -84,6 +96,7 @@ async function drain(
   await closed;
   clearInterval(sweep);
   clearTimeout(deadline);
+  await closeServices();
   await store.close();
   if (forced) logger.warn({ timeoutMs }, 'shutdown timeout reached: remaining connections were cut');
   logger.info('stopped');

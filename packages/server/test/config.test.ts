@@ -31,8 +31,31 @@ describe('loadConfig', () => {
       dataDir: './data',
       logLevel: 'info',
       trustProxy: false,
+      sessionIdleSeconds: 1800,
+      sessionMaxSeconds: 43_200,
+      refreshTokenMaxSeconds: 604_800,
+      argon2MemoryKiB: 19_456,
+      argon2TimeCost: 2,
+      argon2Parallelism: 1,
+      signingAlgs: ['ES256', 'RS256'],
+      outboundAllowedHosts: [],
       shutdownTimeoutMs: 10_000,
     });
+  });
+
+  it('treats NODE_ENV=production as production unless ONEGATE_ENV says otherwise', () => {
+    expect(problem({ NODE_ENV: 'production' })).toMatch(/must be an https:\/\/ URL in production/);
+    expect(loadConfig({ NODE_ENV: 'production', ONEGATE_ENV: 'development' }).env).toBe('development');
+  });
+
+  it('refuses argon2 parameters below the OWASP minimum and signing without ES256', () => {
+    expect(problem({ ONEGATE_ARGON2_MEMORY_KIB: '4096' })).toMatch(
+      /argon2MemoryKiB \(ONEGATE_ARGON2_MEMORY_KIB\)/,
+    );
+    expect(problem({ ONEGATE_SIGNING_ALGS: 'RS256' })).toMatch(
+      /signingAlgs \(ONEGATE_SIGNING_ALGS\): must include ES256/,
+    );
+    expect(loadConfig({ ONEGATE_SIGNING_ALGS: 'ES256, EdDSA' }).signingAlgs).toEqual(['ES256', 'EdDSA']);
   });
 
   it('reads the environment, converting numbers and flags', () => {

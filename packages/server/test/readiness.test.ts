@@ -1,6 +1,7 @@
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@onegate/store/testing';
 import { startTestServer, type TestServer } from './start-test-server.ts';
 
 const postgresUrl = process.env['ONEGATE_TEST_DATABASE_URL'];
@@ -40,16 +41,20 @@ describe.runIf(postgresUrl)('/readyz on PostgreSQL', () => {
   let relay: Relay;
   let server: TestServer;
 
+  let db: TestDatabase;
+
   beforeAll(async () => {
+    db = await createTestDatabase('postgres');
     relay = new Relay(new URL(postgresUrl!));
     await relay.start();
-    const url = new URL(postgresUrl!);
+    const url = new URL(db.location.databaseUrl!);
     url.host = `127.0.0.1:${relay.port}`;
     server = await startTestServer({ ONEGATE_DATABASE_URL: url.toString() });
   });
   afterAll(async () => {
     await relay.cut().catch(() => undefined);
     await server?.shutdown();
+    await db?.drop();
   });
 
   it('turns 503 while the database is unreachable and 200 once it is back', async () => {

@@ -73,7 +73,7 @@ export class PostgresStore implements Store {
     this.#pool.on('error', (err) => this.#onError?.(err));
   }
 
-  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+  query<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     return this.#outside(async () => {
       try {
         const result = await this.#pool.query(sql, normalizeParams(params));
@@ -84,11 +84,11 @@ export class PostgresStore implements Store {
     });
   }
 
-  one<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T> {
+  one<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T> {
     return exactlyOne<T>((s, p) => this.query(s, p), sql, params);
   }
 
-  maybeOne<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+  maybeOne<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
     return firstOrUndefined<T>((s, p) => this.query(s, p), sql, params);
   }
 
@@ -156,7 +156,7 @@ export class PostgresStore implements Store {
         throw fromPostgresError(err);
       }
       let open = true;
-      const run = async <R extends Row>(sql: string, params?: readonly SqlValue[]) => {
+      const run = async <R extends object>(sql: string, params?: readonly SqlValue[]) => {
         if (!open) throw new StoreError('ERR_STORE_CLOSED', 'the transaction has ended');
         try {
           return await client.query<R>(sql, params && normalizeParams(params));
@@ -166,7 +166,7 @@ export class PostgresStore implements Store {
       };
       const tx: ScriptTransaction = {
         dialect: 'postgres',
-        query: async <R extends Row>(sql: string, params?: readonly SqlValue[]) =>
+        query: async <R extends object>(sql: string, params?: readonly SqlValue[]) =>
           (await run<R>(sql, params ?? [])).rows,
         one: (sql, params) => exactlyOne((s, p) => tx.query(s, p), sql, params),
         maybeOne: (sql, params) => firstOrUndefined((s, p) => tx.query(s, p), sql, params),

@@ -1,10 +1,10 @@
 import type { AsyncLocalStorage } from 'node:async_hooks';
 import { StoreError } from './errors.ts';
-import type { Row, SqlValue } from './types.ts';
+import type { SqlValue } from './types.ts';
 
-type QueryFn = <T extends Row>(sql: string, params?: readonly SqlValue[]) => Promise<T[]>;
+type QueryFn = <T extends object>(sql: string, params?: readonly SqlValue[]) => Promise<T[]>;
 
-export async function exactlyOne<T extends Row>(
+export async function exactlyOne<T extends object>(
   query: QueryFn,
   sql: string,
   params?: readonly SqlValue[],
@@ -16,7 +16,7 @@ export async function exactlyOne<T extends Row>(
   return rows[0]!;
 }
 
-export async function firstOrUndefined<T extends Row>(
+export async function firstOrUndefined<T extends object>(
   query: QueryFn,
   sql: string,
   params?: readonly SqlValue[],

@@ -86,15 +86,15 @@ export class SqliteStore implements Store {
     this.#hub = new ChangeHub(options.onError);
   }
 
-  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+  query<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     return this.#outside(() => this.#retryBusy(() => this.#all<T>(sql, params)));
   }
 
-  one<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T> {
+  one<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T> {
     return exactlyOne<T>((s, p) => this.query(s, p), sql, params);
   }
 
-  maybeOne<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+  maybeOne<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
     return firstOrUndefined<T>((s, p) => this.query(s, p), sql, params);
   }
 
@@ -123,7 +123,7 @@ export class SqliteStore implements Store {
       };
       const tx: ScriptTransaction = {
         dialect: 'sqlite',
-        query: async <R extends Row>(sql: string, params?: readonly SqlValue[]) =>
+        query: async <R extends object>(sql: string, params?: readonly SqlValue[]) =>
           guard(() => this.#all<R>(sql, params)),
         one: (sql, params) => exactlyOne((s, p) => tx.query(s, p), sql, params),
         maybeOne: (sql, params) => firstOrUndefined((s, p) => tx.query(s, p), sql, params),
@@ -206,7 +206,7 @@ export class SqliteStore implements Store {
     return statement;
   }
 
-  #all<T extends Row>(sql: string, params?: readonly SqlValue[]): T[] {
+  #all<T extends object>(sql: string, params?: readonly SqlValue[]): T[] {
     try {
       const rows = this.#prepare(sql).all(...normalizeParams(params));
       return rows.map(toRow) as T[];

@@ -9,11 +9,11 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Queryable {
   readonly dialect: Dialect;
   /** Rows of a SELECT, or of an INSERT/UPDATE/DELETE … RETURNING. */
-  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  query<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** Exactly one row, else `ERR_STORE_NOT_FOUND`. */
-  one<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T>;
+  one<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T>;
   /** The first row, or `undefined`. */
-  maybeOne<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  maybeOne<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
   /** Runs a statement and returns the number of rows it changed. */
   exec(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /**

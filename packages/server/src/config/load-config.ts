@@ -32,7 +32,8 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Record<string, unknown> = {};
   for (const name of names) {
     const { env: variable, schema } = settings[name];
-    const fromEnv = env[variable];
+    const fromEnv =
+      name === 'env' && !env[variable] && env['NODE_ENV'] === 'production' ? 'production' : env[variable];
     const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : file[name];
     const result = schema.safeParse(raw);
     if (result.success) config[name] = result.data;

@@ -6,6 +6,10 @@ import { z } from 'zod';
  * list; a config file (ONEGATE_CONFIG, JSON) uses the same keys.
  */
 const port = z.coerce.number().int().min(0).max(65535);
+const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .union([z.array(z.string()), z.string().transform((s) => s.split(/[\s,]+/).filter(Boolean))])
+  .pipe(z.array(z.string().min(1)));
 const flag = z.union([
   z.boolean(),
   z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
@@ -15,7 +19,7 @@ export const settings = {
   env: {
     env: 'ONEGATE_ENV',
     schema: z.enum(['development', 'production']).default('development'),
-    doc: '`production` refuses insecure development defaults (plain-HTTP issuer, open metrics).',
+    doc: '`production` refuses insecure development defaults and never creates keys by itself (run `onegate init`). Defaults to `production` when `NODE_ENV=production`.',
   },
   host: {
     env: 'ONEGATE_HOST',
@@ -64,6 +68,50 @@ export const settings = {
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
     doc: 'When set, `/metrics` requires `Authorization: Bearer <token>`. Required in production.',
   },
+  sessionIdleSeconds: {
+    env: 'ONEGATE_SESSION_IDLE_SECONDS',
+    schema: seconds(60, 86_400).default(1800),
+    doc: 'A single sign-on session ends after this long without use.',
+  },
+  sessionMaxSeconds: {
+    env: 'ONEGATE_SESSION_MAX_SECONDS',
+    schema: seconds(300, 30 * 86_400).default(12 * 3600),
+    doc: 'A single sign-on session ends this long after sign-in, however active.',
+  },
+  refreshTokenMaxSeconds: {
+    env: 'ONEGATE_REFRESH_TOKEN_MAX_SECONDS',
+    schema: seconds(300, 365 * 86_400).default(7 * 86_400),
+    doc: 'A refresh-token chain ends this long after its first issue, however often rotated.',
+  },
+  argon2MemoryKiB: {
+    env: 'ONEGATE_ARGON2_MEMORY_KIB',
+    schema: z.coerce.number().int().min(19_456).max(4_194_304).default(19_456),
+    doc: 'argon2id memory per password hash (OWASP minimum 19456 KiB); raising it upgrades hashes at next sign-in.',
+  },
+  argon2TimeCost: {
+    env: 'ONEGATE_ARGON2_TIME_COST',
+    schema: z.coerce.number().int().min(2).max(20).default(2),
+    doc: 'argon2id iterations (OWASP minimum 2).',
+  },
+  argon2Parallelism: {
+    env: 'ONEGATE_ARGON2_PARALLELISM',
+    schema: z.coerce.number().int().min(1).max(16).default(1),
+    doc: 'argon2id lanes.',
+  },
+  signingAlgs: {
+    env: 'ONEGATE_SIGNING_ALGS',
+    schema: list
+      .pipe(
+        z.array(z.enum(['ES256', 'RS256', 'EdDSA'])).refine((a) => a.includes('ES256'), 'must include ES256'),
+      )
+      .default(['ES256', 'RS256']),
+    doc: 'Signing algorithms with a key each; ES256 signs by default, RS256 only for clients registered as legacy.',
+  },
+  outboundAllowedHosts: {
+    env: 'ONEGATE_OUTBOUND_ALLOW_HOSTS',
+    schema: list.default([]),
+    doc: 'Hosts (comma-separated) that back-channel logout may reach on private networks; loopback is allowed in development.',
+  },
   shutdownTimeoutMs: {
     env: 'ONEGATE_SHUTDOWN_TIMEOUT_MS',
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
@@ -76,5 +124,5 @@ export type SettingName = keyof typeof settings;
 export type Config = { [K in SettingName]: z.output<(typeof settings)[K]['schema']> };
 
 /** Variables that are read elsewhere, not settings: never reported as unknown. */
-export const OTHER_VARIABLES = ['ONEGATE_CONFIG'];
+export const OTHER_VARIABLES = ['ONEGATE_CONFIG', 'ONEGATE_MASTER_KEY'];
 export const OTHER_PREFIXES = ['ONEGATE_TEST_'];

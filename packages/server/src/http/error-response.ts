@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { StoreError, type StoreErrorCode } from '@onegate/store';
+import { IdentityError, type IdentityErrorCode } from '@onegate/identity';
 import { ServerError, type ServerErrorCode } from '../errors.ts';
 import type { RequestState } from './state.ts';
 
@@ -17,7 +18,10 @@ interface Mapped {
 // The one place where error codes of every package meet HTTP statuses.
 const SERVER_STATUS: Record<ServerErrorCode, number> = {
   ERR_CONFIG_INVALID: 500,
+  ERR_INVALID_REQUEST: 400,
   ERR_UNAUTHORIZED: 401,
+  ERR_INVALID_TOKEN: 401,
+  ERR_INSUFFICIENT_SCOPE: 403,
   ERR_NOT_FOUND: 404,
   ERR_SHUTTING_DOWN: 503,
 };
@@ -34,6 +38,18 @@ const STORE_STATUS: Partial<Record<StoreErrorCode, Mapped>> = {
   ERR_STORE_CONFLICT: { status: 409, body: { error: 'conflict', error_description: 'it already exists' } },
 };
 
+/** Identity failures a caller can act on; the rest (sealed data, keys) are internal. */
+const IDENTITY_STATUS: Partial<Record<IdentityErrorCode, number>> = {
+  ERR_PASSWORD_POLICY: 400,
+  ERR_ACCOUNT_INVALID: 400,
+  ERR_CLIENT_INVALID: 400,
+  ERR_INVALID_TOKEN: 401,
+  ERR_ACCOUNT_NOT_FOUND: 404,
+  ERR_CLIENT_NOT_FOUND: 404,
+  ERR_ACCOUNT_EXISTS: 409,
+  ERR_THROTTLED: 429,
+};
+
 const INTERNAL: Mapped = {
   status: 500,
   body: { error: 'server_error', error_description: 'internal error' },
@@ -47,6 +63,12 @@ export function toErrorResponse(err: unknown): Mapped {
       : { status, body: { error: snake(err.code), error_description: err.message } };
   }
   if (err instanceof StoreError) return STORE_STATUS[err.code] ?? INTERNAL;
+  if (err instanceof IdentityError) {
+    const status = IDENTITY_STATUS[err.code];
+    return status === undefined
+      ? INTERNAL
+      : { status, body: { error: snake(err.code), error_description: err.message } };
+  }
   // Koa's own client errors (ctx.throw(400), body too large …) mark themselves `expose`.
   const httpError = err as { status?: unknown; expose?: unknown; message?: unknown };
   if (
@@ -78,6 +100,10 @@ export function errorResponse(): Middleware<RequestState> {
       }
     } catch (err) {
       const { status, body } = toErrorResponse(err);
+      if (status === 401 && body.error === 'invalid_token')
+        ctx.set('www-authenticate', 'Bearer error="invalid_token"');
+      if (status === 403 && body.error === 'insufficient_scope')
+        ctx.set('www-authenticate', 'Bearer error="insufficient_scope"');
       if (status >= 500) ctx.state.log.error({ err: describe(err) }, 'request failed');
       ctx.status = status;
       ctx.body = body;

@@ -1,8 +1,9 @@
 import type { Middleware } from 'koa';
 
 /** Defaults for responses that are data, not pages; page routes loosen what they need. */
-export function securityHeaders(): Middleware {
+export function securityHeaders(options: { hsts: boolean }): Middleware {
   return async (ctx, next) => {
+    if (options.hsts) ctx.set('strict-transport-security', 'max-age=31536000; includeSubDomains');
     ctx.set('x-content-type-options', 'nosniff');
     ctx.set('referrer-policy', 'no-referrer');
     ctx.set('x-frame-options', 'DENY');

@@ -1,0 +1,107 @@
+import { IdentityError } from '../errors.ts';
+import { DEFAULT_APP_SCOPES, isOidcScope, isPlatformScope } from './scopes.ts';
+
+/** What an app team gives when registering an app (CLI flags or admin API body). */
+export interface ClientInput {
+  name: string;
+  redirectUris?: string[] | undefined;
+  postLogoutRedirectUris?: string[] | undefined;
+  backchannelLogoutUri?: string | undefined;
+  /** A browser or mobile app that cannot keep a secret: PKCE only, no client secret. */
+  public?: boolean | undefined;
+  scopes?: string[] | undefined;
+  department?: string | undefined;
+  /** Government's own app: no consent screen. Apps are third-party (consent asked) unless marked. */
+  firstParty?: boolean | undefined;
+  /** Receives the account id as `sub` instead of a pairwise one (linkable across apps). */
+  publicSubject?: boolean | undefined;
+  /** Old clients that can only verify RS256 ID tokens (ASVS 5.0 disallows it otherwise). */
+  legacyRs256?: boolean | undefined;
+}
+
+/** A sign-in app (code flow) or a back-end service (client credentials for /api/v1). */
+export type ClientKind = 'app' | 'service';
+
+export interface ValidatedClient {
+  kind: ClientKind;
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  backchannelLogoutUri: string | undefined;
+  public: boolean;
+  scopes: string[];
+  department: string | undefined;
+  firstParty: boolean;
+  publicSubject: boolean;
+  legacyRs256: boolean;
+}
+
+const DEPARTMENT = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** Checks registration input; `allowLoopbackHttp` admits http://localhost URIs (development only). */
+export function validateClientInput(input: ClientInput, allowLoopbackHttp: boolean): ValidatedClient {
+  const name = input.name.trim();
+  if (name.length < 1 || name.length > 100) invalid('name must be 1 to 100 characters');
+  const redirectUris = (input.redirectUris ?? []).map((u) => checkUri(u, 'redirect URI', allowLoopbackHttp));
+  const scopes = input.scopes?.length ? [...new Set(input.scopes)] : undefined;
+  const kind: ClientKind =
+    redirectUris.length === 0 && scopes !== undefined && scopes.every(isPlatformScope) ? 'service' : 'app';
+  if (kind === 'app') {
+    if (redirectUris.length === 0) {
+      invalid('a sign-in app needs at least one redirect URI; a service client takes only platform scopes');
+    }
+    const unknown = (scopes ?? []).filter((s) => !isOidcScope(s));
+    if (unknown.length > 0) invalid(`unknown or mixed scopes for a sign-in app: ${unknown.join(' ')}`);
+  } else if (input.public) {
+    invalid('a service client must be confidential');
+  }
+  const department = input.department?.trim();
+  if (department !== undefined && !DEPARTMENT.test(department)) {
+    invalid('department must be a short lower-case id such as social-security');
+  }
+  const appScopes = scopes ?? DEFAULT_APP_SCOPES;
+  return {
+    kind,
+    name,
+    redirectUris,
+    postLogoutRedirectUris: (input.postLogoutRedirectUris ?? []).map((u) =>
+      checkUri(u, 'post-logout redirect URI', allowLoopbackHttp),
+    ),
+    backchannelLogoutUri:
+      input.backchannelLogoutUri === undefined
+        ? undefined
+        : checkUri(input.backchannelLogoutUri, 'back-channel logout URI', allowLoopbackHttp),
+    public: input.public === true,
+    scopes:
+      kind === 'service'
+        ? (scopes ?? [])
+        : appScopes.includes('openid')
+          ? appScopes
+          : ['openid', ...appScopes],
+    department,
+    firstParty: input.firstParty === true,
+    publicSubject: input.publicSubject === true,
+    legacyRs256: input.legacyRs256 === true,
+  };
+}
+
+function checkUri(value: string, what: string, allowLoopbackHttp: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return invalid(`${what} is not an absolute URL`);
+  }
+  if (url.hash) invalid(`${what} must not have a fragment`);
+  if (url.username || url.password) invalid(`${what} must not carry credentials`);
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback && allowLoopbackHttp)) {
+    invalid(`${what} must use https (http only for localhost in development)`);
+  }
+  // Stored exactly as given: redirect URIs are matched exactly, character by character.
+  return value;
+}
+
+function invalid(message: string): never {
+  throw new IdentityError('ERR_CLIENT_INVALID', message);
+}

@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import type { AdapterPayload } from 'oidc-provider';
+import type { Store } from '@onegate/store';
+import { IdentityError } from '../errors.ts';
+import { open, seal } from '../keys/sealed-box.ts';
+import {
+  validateClientInput,
+  type ClientInput,
+  type ClientKind,
+  type ValidatedClient,
+} from './client-input.ts';
+
+/** What `client show`/`list` print and the admin API returns; never the secret. */
+export interface ClientInfo extends ValidatedClient {
+  clientId: string;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface CreatedClient {
+  client: ClientInfo;
+  /** Shown once, at creation or rotation; only a sealed copy is kept. */
+  clientSecret?: string;
+}
+
+interface ClientRow {
+  id: string;
+  kind: string;
+  metadata: string;
+  secret_sealed: string | null;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export const CLIENTS_TOPIC = 'identity.clients';
+
+/** Registered apps and services, with secrets sealed at rest under the master key. */
+export class ClientRegistry {
+  readonly #store: Store;
+  readonly #masterKey: KeyObject;
+  readonly #allowLoopbackHttp: boolean;
+
+  constructor(options: { store: Store; masterKey: KeyObject; allowLoopbackHttp: boolean }) {
+    this.#store = options.store;
+    this.#masterKey = options.masterKey;
+    this.#allowLoopbackHttp = options.allowLoopbackHttp;
+  }
+
+  async add(input: ClientInput): Promise<CreatedClient> {
+    const client = validateClientInput(input, this.#allowLoopbackHttp);
+    const clientId = `og_${randomBytes(16).toString('base64url')}`;
+    const secret = client.public ? undefined : randomBytes(32).toString('base64url');
+    const now = Date.now();
+    await this.#store.transaction(async (tx) => {
+      await tx.exec(
+        `INSERT INTO clients (id, name, kind, metadata, secret_sealed, department, disabled, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7)`,
+        [
+          clientId,
+          client.name,
+          client.kind,
+          JSON.stringify(client),
+          secret === undefined ? null : seal(this.#masterKey, secret, aad(clientId)),
+          client.department ?? null,
+          now,
+        ],
+      );
+      await tx.notify(CLIENTS_TOPIC, clientId);
+    });
+    const info: ClientInfo = { ...client, clientId, disabled: false, createdAt: now, updatedAt: now };
+    return secret === undefined ? { client: info } : { client: info, clientSecret: secret };
+  }
+
+  async list(): Promise<ClientInfo[]> {
+    const rows = await this.#store.query<ClientRow>(
+      'SELECT id, kind, metadata, secret_sealed, disabled, created_at, updated_at FROM clients ORDER BY created_at, id',
+    );
+    return rows.map(toInfo);
+  }
+
+  async get(clientId: string): Promise<ClientInfo> {
+    return toInfo(await this.#row(clientId));
+  }
+
+  /** Changes registration fields; what is not given stays as it was. The kind never changes. */
+  async update(clientId: string, patch: Partial<ClientInput>): Promise<ClientInfo> {
+    const current = await this.get(clientId);
+    const merged = validateClientInput({ ...current, ...definedOnly(patch) }, this.#allowLoopbackHttp);
+    if (merged.kind !== current.kind || merged.public !== current.public) {
+      throw new IdentityError(
+        'ERR_CLIENT_INVALID',
+        'an app cannot become a service, or public, by an update',
+      );
+    }
+    await this.#save(
+      clientId,
+      'UPDATE clients SET name = $2, metadata = $3, department = $4, updated_at = $5 WHERE id = $1',
+      [merged.name, JSON.stringify(merged), merged.department ?? null, Date.now()],
+    );
+    return this.get(clientId);
+  }
+
+  async rotateSecret(clientId: string): Promise<CreatedClient> {
+    const current = await this.get(clientId);
+    if (current.public) throw new IdentityError('ERR_CLIENT_INVALID', 'a public client has no secret');
+    const secret = randomBytes(32).toString('base64url');
+    await this.#save(clientId, 'UPDATE clients SET secret_sealed = $2, updated_at = $3 WHERE id = $1', [
+      seal(this.#masterKey, secret, aad(clientId)),
+      Date.now(),
+    ]);
+    return { client: await this.get(clientId), clientSecret: secret };
+  }
+
+  async setDisabled(clientId: string, disabled: boolean): Promise<ClientInfo> {
+    await this.#save(clientId, 'UPDATE clients SET disabled = $2, updated_at = $3 WHERE id = $1', [
+      disabled ? 1 : 0,
+      Date.now(),
+    ]);
+    return this.get(clientId);
+  }
+
+  /** oidc-provider client metadata, or undefined for an unknown or disabled client (→ invalid_client). */
+  async providerMetadata(clientId: string): Promise<AdapterPayload | undefined> {
+    const row = await this.#store.maybeOne<ClientRow>(
+      'SELECT id, kind, metadata, secret_sealed, disabled, created_at, updated_at FROM clients WHERE id = $1',
+      [clientId],
+    );
+    if (!row || row.disabled === 1) return undefined;
+    const client = JSON.parse(row.metadata) as ValidatedClient;
+    const secret = row.secret_sealed
+      ? open(this.#masterKey, row.secret_sealed, aad(row.id)).toString('utf8')
+      : undefined;
+    return toProviderMetadata(row.id, client, secret);
+  }
+
+  async #row(clientId: string): Promise<ClientRow> {
+    const row = await this.#store.maybeOne<ClientRow>(
+      'SELECT id, kind, metadata, secret_sealed, disabled, created_at, updated_at FROM clients WHERE id = $1',
+      [clientId],
+    );
+    if (!row) throw new IdentityError('ERR_CLIENT_NOT_FOUND', 'no such client');
+    return row;
+  }
+
+  async #save(clientId: string, sql: string, values: Array<string | number | null>): Promise<void> {
+    await this.#store.transaction(async (tx) => {
+      const changed = await tx.exec(sql, [clientId, ...values]);
+      if (changed === 0) throw new IdentityError('ERR_CLIENT_NOT_FOUND', 'no such client');
+      await tx.notify(CLIENTS_TOPIC, clientId);
+    });
+  }
+}
+
+function aad(clientId: string): string {
+  return `client-secret:${clientId}`;
+}
+
+function toInfo(row: ClientRow): ClientInfo {
+  return {
+    ...(JSON.parse(row.metadata) as ValidatedClient),
+    clientId: row.id,
+    kind: row.kind as ClientKind,
+    disabled: row.disabled === 1,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** OneGate's registration mapped onto OAuth/OIDC client metadata (RFC 7591 names). */
+export function toProviderMetadata(
+  clientId: string,
+  client: ValidatedClient,
+  secret: string | undefined,
+): AdapterPayload {
+  const common = {
+    client_id: clientId,
+    client_name: client.name,
+    scope: client.scopes.join(' '),
+    ...(secret === undefined ? {} : { client_secret: secret }),
+    'urn:onegate:department': client.department ?? null,
+    'urn:onegate:first_party': client.firstParty,
+  };
+  if (client.kind === 'service') {
+    return {
+      ...common,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    };
+  }
+  return {
+    ...common,
+    grant_types: client.scopes.includes('offline_access')
+      ? ['authorization_code', 'refresh_token']
+      : ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    token_endpoint_auth_method: client.public ? 'none' : 'client_secret_basic',
+    subject_type: client.publicSubject ? 'public' : 'pairwise',
+    id_token_signed_response_alg: client.legacyRs256 ? 'RS256' : 'ES256',
+    ...(client.backchannelLogoutUri
+      ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true }
+      : {}),
+  };
+}

@@ -1,0 +1,217 @@
+import type { KeyObject } from 'node:crypto';
+import type { Middleware } from 'koa';
+import mount from 'koa-mount';
+import type Provider from 'oidc-provider';
+import type { MigrationSet, Store } from '@onegate/store';
+import { accountMigrations } from './accounts/account-migrations.ts';
+import { AccountService } from './accounts/account-service.ts';
+import type { Account } from './accounts/account.ts';
+import { auditMigrations, type AuditSink } from './audit/audit-sink.ts';
+import { clientMigrations } from './clients/client-migrations.ts';
+import { ClientRegistry } from './clients/client-registry.ts';
+import { CsrfGuard } from './interactions/csrf.ts';
+import { interactionRoutes } from './interactions/interaction-routes.ts';
+import { deriveKey } from './keys/master-key.ts';
+import { identityKeysMigrations } from './keys/key-migrations.ts';
+import { SIGNING_KEYS_TOPIC, SigningKeys, type LoadedSigningKeys } from './keys/signing-keys.ts';
+import type { SigningAlg } from './keys/signing-algorithms.ts';
+import { LoginThrottle, throttleMigrations } from './passwords/login-throttle.ts';
+import { PasswordHasher, type PasswordHashParams } from './passwords/password-hasher.ts';
+import { verifyPlatformToken, type PlatformCaller } from './platform-token.ts';
+import { auditProviderEvents } from './provider/audit-events.ts';
+import { backchannelMigrations, BackchannelRetries } from './provider/backchannel-retries.ts';
+import { createProvider, type ProviderSettings } from './provider/create-provider.ts';
+import { oidcMigrations } from './provider/oidc-migrations.ts';
+import { platformResource } from './provider/platform-resource.ts';
+import { RememberedConsents } from './provider/remembered-consents.ts';
+import { logoutSource, postLogoutSuccessSource, renderError } from './provider/provider-pages.ts';
+import { sweepExpired, storeAdapter } from './provider/store-adapter.ts';
+
+/** Every table identity owns, in the order they must exist. */
+export const identityMigrations: readonly MigrationSet[] = [
+  auditMigrations,
+  accountMigrations,
+  clientMigrations,
+  identityKeysMigrations,
+  oidcMigrations,
+  throttleMigrations,
+  backchannelMigrations,
+];
+
+export interface IdentitySettings extends ProviderSettings {
+  passwordHash: PasswordHashParams;
+  signingAlgs: readonly SigningAlg[];
+}
+
+export interface IdentityOptions {
+  store: Store;
+  audit: AuditSink;
+  masterKey: KeyObject;
+  settings: IdentitySettings;
+  /** Create missing signing keys (development); production needs `onegate init` to have made them. */
+  createKeys: boolean;
+  /** Errors with no caller to reject (a failed audit write from an event, a failed reload). */
+  onError: (err: unknown) => void;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * The sign-in service: oidc-provider over the store, its pages, accounts,
+ * clients and signing keys. The provider is rebuilt whenever the signing keys
+ * change (in this process or another), so a rotation needs no restart.
+ */
+export class Identity {
+  readonly accounts: AccountService;
+  readonly clients: ClientRegistry;
+  readonly keys: SigningKeys;
+  readonly settings: IdentitySettings;
+  readonly #options: IdentityOptions;
+  readonly #retries: BackchannelRetries;
+  readonly #csrf: CsrfGuard;
+  readonly #consents: RememberedConsents;
+  #provider!: Provider;
+  #mounted!: Middleware;
+  #published!: LoadedSigningKeys;
+  #timer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
+
+  private constructor(options: IdentityOptions) {
+    this.#options = options;
+    this.settings = options.settings;
+    const { store, audit, masterKey } = options;
+    this.keys = new SigningKeys({ store, masterKey });
+    this.clients = new ClientRegistry({ store, masterKey, allowLoopbackHttp: options.settings.development });
+    this.accounts = new AccountService({
+      store,
+      audit,
+      hasher: new PasswordHasher(options.settings.passwordHash),
+      throttle: new LoginThrottle(store),
+    });
+    this.#retries = new BackchannelRetries({ store, audit, provider: () => this.#provider });
+    this.#consents = new RememberedConsents(store);
+    this.#csrf = new CsrfGuard(deriveKey(masterKey, 'csrf'), options.settings.issuer);
+  }
+
+  /** Creates missing signing keys, builds the provider, and starts the background work. */
+  static async start(options: IdentityOptions): Promise<Identity> {
+    const identity = new Identity(options);
+    if (options.createKeys) await identity.keys.ensure(options.settings.signingAlgs);
+    await identity.#reload();
+    identity.#unsubscribe = await options.store.subscribe(SIGNING_KEYS_TOPIC, () => {
+      identity.#reload().catch(options.onError);
+    });
+    identity.#retries.start();
+    identity.#timer = setInterval(() => {
+      void identity.#sweep();
+    }, SWEEP_INTERVAL_MS);
+    identity.#timer.unref();
+    return identity;
+  }
+
+  get provider(): Provider {
+    return this.#provider;
+  }
+
+  /**
+   * Keys that sign the session and interaction cookies. The provider runs on
+   * the host app's request context, so the host Koa app must use these as its
+   * `app.keys`.
+   */
+  get cookieKeys(): string[] {
+    return [deriveKey(this.#options.masterKey, 'cookies').export().toString('base64url')];
+  }
+
+  /** Public signing keys as served at /jwks right now. */
+  get jwks(): LoadedSigningKeys['publicJwks'] {
+    return this.#published.publicJwks;
+  }
+
+  /** Sign-in pages first, then every OIDC endpoint of the provider in use. */
+  middleware(): Middleware {
+    const pages = interactionRoutes({
+      provider: () => this.#provider,
+      authenticator: this.accounts,
+      csrf: this.#csrf,
+      audit: this.#options.audit,
+      consents: this.#consents,
+    });
+    const routes = pages.routes();
+    return async (ctx, next) => {
+      await routes(ctx as Parameters<typeof routes>[0], async () => {
+        await this.#mounted(ctx, next);
+      });
+    };
+  }
+
+  /** Verifies a bearer token for /api/v1 and that its client is still registered and enabled. */
+  async verifyPlatformToken(token: string): Promise<PlatformCaller> {
+    const caller = await verifyPlatformToken(token, {
+      jwks: { keys: this.#published.publicJwks },
+      issuer: this.settings.issuer,
+      audience: platformResource(this.settings.issuer),
+    });
+    const client = await this.clients.get(caller.clientId).catch(() => undefined);
+    if (!client || client.disabled) return Promise.reject(new Error('client disabled'));
+    return caller;
+  }
+
+  async findAccount(id: string): Promise<Account | undefined> {
+    return this.accounts.find(id);
+  }
+
+  async close(): Promise<void> {
+    this.#unsubscribe?.();
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#retries.stop();
+  }
+
+  async #reload(): Promise<void> {
+    const loaded = await this.keys.load();
+    const { store, audit, masterKey, settings, onError } = this.#options;
+    const provider = createProvider({
+      settings,
+      adapter: storeAdapter(store, (id) => this.clients.providerMetadata(id)),
+      signingKeys: loaded.keys,
+      cookieKeys: this.cookieKeys,
+      pairwiseKey: deriveKey(masterKey, 'pairwise-subject'),
+      findAccount: async (_ctx, id) => {
+        const account = await this.accounts.find(id);
+        if (!account || account.disabled) return undefined;
+        return { accountId: account.id, claims: () => accountClaims(account) };
+      },
+      loadExistingGrant: this.#consents.loadExistingGrant(),
+      renderError,
+      logoutSource,
+      postLogoutSuccessSource,
+    });
+    auditProviderEvents(provider, { audit, retries: this.#retries, onError });
+    this.#provider = provider;
+    this.#mounted = mount(provider);
+    this.#published = loaded;
+  }
+
+  async #sweep(): Promise<void> {
+    try {
+      await sweepExpired(this.#options.store);
+      await this.keys.retireExpired();
+    } catch (err) {
+      this.#options.onError(err);
+    }
+  }
+}
+
+/** Standard claims plus the government ones; oidc-provider releases each only under its scope. */
+function accountClaims(account: Account): { sub: string; [claim: string]: unknown } {
+  return {
+    sub: account.id,
+    name: account.name,
+    preferred_username: account.username,
+    email: account.email,
+    email_verified: account.email === undefined ? undefined : false,
+    phone_number: account.phone,
+    phone_number_verified: account.phone === undefined ? undefined : false,
+    identity_assurance: account.identityAssurance,
+    departments: account.departments,
+  };
+}

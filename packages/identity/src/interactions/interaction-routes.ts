@@ -1,0 +1,269 @@
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import type { AuditSink } from '../audit/audit-sink.ts';
+import {
+  consentPage,
+  errorPage,
+  loginPage,
+  STYLESHEET,
+  STYLESHEET_PATH,
+  type LoginError,
+} from '../pages/index.ts';
+import { ACR, acrLevel, requiredAcrLevel } from '../provider/acr.ts';
+import type { Authenticator } from './authenticator.ts';
+import type { RememberedConsents } from '../provider/remembered-consents.ts';
+import type { CsrfGuard } from './csrf.ts';
+import { originOf, pageLanguage, pageSecurityHeaders } from './page-context.ts';
+
+export interface InteractionDeps {
+  /** The provider in use now: it is rebuilt when signing keys change. */
+  provider: () => Provider;
+  authenticator: Authenticator;
+  csrf: CsrfGuard;
+  audit: AuditSink;
+  consents: RememberedConsents;
+}
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+const STATUS: Record<LoginError['code'], number> = {
+  invalid_credentials: 401,
+  throttled: 429,
+  account_locked: 423,
+  csrf: 403,
+  step_up_required: 401,
+  generic: 400,
+};
+
+/** The sign-in and consent pages oidc-provider sends the browser to, and the stylesheet they use. */
+export function interactionRoutes(deps: InteractionDeps): Router {
+  const { csrf } = deps;
+  const router = new Router();
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+
+  router.get(STYLESHEET_PATH, (ctx) => {
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.set('cache-control', 'public, max-age=31536000, immutable');
+    ctx.body = STYLESHEET;
+  });
+
+  router.get('/interaction/:uid', async (ctx) => {
+    const details = await interaction(ctx, deps.provider());
+    if (!details) return;
+    if (details.prompt.name === 'login') {
+      const stepUp = details.prompt.reasons.includes('acr_step_up');
+      renderLogin(ctx, details, stepUp ? { code: 'step_up_required' } : undefined);
+      // First display: the step-up notice explains the page, it is not a failed attempt.
+      ctx.status = 200;
+      return;
+    }
+    if (details.prompt.name === 'consent') {
+      const client = await deps.provider().Client.find(String(details.params['client_id']));
+      if (client?.['urn:onegate:first_party'] === true) {
+        const grantId = await grantAll(deps.provider(), details);
+        await deps.consents.remember(
+          String(details.session?.accountId),
+          String(details.params['client_id']),
+          grantId,
+        );
+        await finish(ctx, deps.provider(), { consent: { grantId } });
+        return;
+      }
+      pageSecurityHeaders(ctx, originOf(details.params['redirect_uri']));
+      ctx.body = consentPage({
+        lang: pageLanguage(ctx),
+        currentUrl: ctx.originalUrl,
+        clientName: client?.clientName ?? String(details.params['client_id']),
+        scopes: missingScopes(details),
+        action: `/interaction/${details.uid}/confirm`,
+        csrfToken: csrf.token(details.uid),
+      });
+      return;
+    }
+    ctx.status = 400;
+    renderError(ctx, 'invalid_request', 'unsupported interaction');
+  });
+
+  router.post('/interaction/:uid/login', form, async (ctx) => {
+    const details = await interaction(ctx, deps.provider());
+    if (!details) return;
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const login = typeof body['username'] === 'string' ? body['username'].slice(0, 256) : '';
+    if (!csrf.verify(ctx, details.uid, body['csrf'])) {
+      renderLogin(ctx, details, { code: 'csrf' }, login);
+      return;
+    }
+    const result = await deps.authenticator.signIn({
+      login,
+      password: typeof body['password'] === 'string' ? body['password'] : '',
+      address: ctx.ip,
+      clientId: String(details.params['client_id']),
+    });
+    if (!result.ok) {
+      renderLogin(ctx, details, result.error, login);
+      return;
+    }
+    const claims = details.params['claims'] ? safeJson(details.params['claims']) : undefined;
+    const required = requiredAcrLevel(
+      details.params['acr_values'] as string | undefined,
+      (claims as { id_token?: { acr?: unknown } } | undefined)?.id_token?.acr,
+    );
+    // A password alone is `low`; a higher level needs a second factor, which this account cannot give yet.
+    if (required > acrLevel(ACR.low)) {
+      await deps.audit.write({
+        action: 'login.step_up',
+        outcome: 'denied',
+        actor: result.account.id,
+        subject: result.account.id,
+        clientId: String(details.params['client_id']),
+        address: ctx.ip,
+        reason: 'second_factor_required',
+      });
+      renderLogin(ctx, details, { code: 'step_up_required' }, login);
+      return;
+    }
+    await finish(ctx, deps.provider(), {
+      login: { accountId: result.account.id, acr: ACR.low, amr: ['pwd'], remember: true },
+    });
+  });
+
+  router.post('/interaction/:uid/confirm', form, async (ctx) => {
+    const details = await interaction(ctx, deps.provider());
+    if (!details) return;
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    if (!csrf.verify(ctx, details.uid, body['csrf'])) {
+      ctx.status = 403;
+      renderError(ctx, 'invalid_request', 'the form expired; go back to the app and try again');
+      return;
+    }
+    const accountId = details.session?.accountId;
+    const clientId = String(details.params['client_id']);
+    if (body['decision'] !== 'allow') {
+      await deps.audit.write({
+        action: 'consent',
+        outcome: 'denied',
+        actor: accountId,
+        subject: accountId,
+        clientId,
+        address: ctx.ip,
+      });
+      await finish(ctx, deps.provider(), {
+        error: 'access_denied',
+        error_description: 'the citizen declined',
+      });
+      return;
+    }
+    const grantId = await grantAll(deps.provider(), details);
+    if (accountId) await deps.consents.remember(accountId, clientId, grantId);
+    await deps.audit.write({
+      action: 'consent',
+      outcome: 'success',
+      actor: accountId,
+      subject: accountId,
+      clientId,
+      address: ctx.ip,
+      details: { scopes: missingScopes(details) },
+    });
+    await finish(ctx, deps.provider(), { consent: { grantId } });
+  });
+
+  router.get('/interaction/:uid/abort', async (ctx) => {
+    const details = await interaction(ctx, deps.provider());
+    if (!details) return;
+    await finish(ctx, deps.provider(), {
+      error: 'access_denied',
+      error_description: 'the citizen cancelled the sign-in',
+    });
+  });
+
+  function renderLogin(ctx: Context, details: Details, problem?: LoginError, username?: string): void {
+    if (problem) ctx.status = STATUS[problem.code];
+    if (problem?.code === 'throttled') ctx.set('retry-after', String(problem.retryAfterSeconds));
+    pageSecurityHeaders(ctx, originOf(details.params['redirect_uri']));
+    const clientName = typeof details.params['client_id'] === 'string' ? details.params['client_id'] : '';
+    ctx.body = loginPage({
+      lang: pageLanguage(ctx),
+      currentUrl: ctx.originalUrl,
+      clientName: (ctx.state as { clientName?: string }).clientName ?? clientName,
+      action: `/interaction/${details.uid}/login`,
+      abortUrl: `/interaction/${details.uid}/abort`,
+      csrfToken: csrf.token(details.uid),
+      username,
+      error: problem,
+    });
+  }
+
+  return router;
+}
+
+/** The interaction of this browser, or an error page when its cookie is missing or expired. */
+async function interaction(ctx: Context, provider: Provider): Promise<Details | undefined> {
+  try {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== (ctx.params as Record<string, string>)['uid'])
+      throw new Error('interaction mismatch');
+    const client = await provider.Client.find(String(details.params['client_id']));
+    (ctx.state as { clientName?: string }).clientName = client?.clientName;
+    return details;
+  } catch {
+    ctx.status = 400;
+    renderError(ctx, 'invalid_request', 'this sign-in has expired; go back to the app and start again');
+    return undefined;
+  }
+}
+
+function renderError(ctx: Context, error: string, description: string): void {
+  pageSecurityHeaders(ctx);
+  ctx.body = errorPage({
+    lang: pageLanguage(ctx),
+    currentUrl: ctx.originalUrl,
+    error,
+    description,
+    requestId: (ctx.state as { requestId?: string }).requestId,
+  });
+}
+
+async function finish(ctx: Context, provider: Provider, result: InteractionResults): Promise<void> {
+  const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, {
+    mergeWithLastSubmission: false,
+  });
+  ctx.status = 303;
+  ctx.redirect(redirectTo);
+}
+
+/** Grants what the app asked for and was missing: OIDC scopes, claims, and resource scopes. */
+async function grantAll(provider: Provider, details: Details): Promise<string> {
+  const accountId = details.session?.accountId;
+  const clientId = String(details.params['client_id']);
+  const grant = details.grantId
+    ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId, clientId }))
+    : new provider.Grant({ accountId, clientId });
+  const missing = details.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    grant.addResourceScope(indicator, scopes.join(' '));
+  }
+  return grant.save();
+}
+
+function missingScopes(details: Details): string[] {
+  const missing = details.prompt.details as { missingOIDCScope?: string[] };
+  return (missing.missingOIDCScope ?? []).filter((s) => s !== 'openid');
+}
+
+function safeJson(value: unknown): unknown {
+  if (typeof value !== 'string') return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,61 @@
+import { html, type SafeHtml } from './html.ts';
+import { languageSwitchUrl } from './language-switch.ts';
+import { LANGUAGE_NAMES, MESSAGES } from './messages.ts';
+import { LANGUAGES, type Language } from './negotiate-language.ts';
+import { STYLESHEET_URL } from './stylesheet.ts';
+
+/** What every page model carries. */
+export interface PageContext {
+  lang: Language;
+  /** Path and query of this page as requested (e.g. Koa's `ctx.originalUrl`), for the language switch. */
+  currentUrl: string;
+}
+
+export interface LayoutOptions extends PageContext {
+  title: string;
+  content: SafeHtml;
+}
+
+/** The document around every page: no script, no inline style, one stylesheet of ours. */
+export function layout({ lang, currentUrl, title, content }: LayoutOptions): string {
+  const t = MESSAGES[lang];
+  return html`<!doctype html>
+    <html lang="${lang}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>${title} – ${t.productName}</title>
+        <link rel="stylesheet" href="${STYLESHEET_URL}" />
+      </head>
+      <body>
+        <a class="skip-link" href="#main">${t.skipToContent}</a>
+        <header class="site-header">
+          <div class="site-header-inner">
+            <p class="product-name">${t.productName}</p>
+            ${languageSwitch(lang, currentUrl)}
+          </div>
+        </header>
+        <main id="main" class="page">
+          <div class="card">${content}</div>
+        </main>
+      </body>
+    </html> `.toString();
+}
+
+function languageSwitch(current: Language, currentUrl: string): SafeHtml {
+  const items = LANGUAGES.map((lang) =>
+    lang === current
+      ? html`<li><span aria-current="true">${LANGUAGE_NAMES[lang]}</span></li>`
+      : html`<li>
+          <a href="${languageSwitchUrl(currentUrl, lang)}" hreflang="${lang}" lang="${lang}"
+            >${LANGUAGE_NAMES[lang]}</a
+          >
+        </li>`,
+  );
+  return html`<nav class="lang-switch" aria-label="${MESSAGES[current].languageSwitchLabel}">
+    <ul>
+      ${items}
+    </ul>
+  </nav>`;
+}

@@ -1,0 +1,250 @@
+import type { Language } from './negotiate-language.ts';
+
+/** Scopes with a readable explanation; any other scope is shown as its literal name. */
+export const KNOWN_SCOPES = [
+  'openid',
+  'profile',
+  'email',
+  'phone',
+  'identity_assurance',
+  'departments',
+  'offline_access',
+] as const;
+
+export type KnownScope = (typeof KNOWN_SCOPES)[number];
+
+/** OAuth / OIDC error codes with their own explanation; any other code gets the generic one. */
+export const KNOWN_OAUTH_ERRORS = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_redirect_uri',
+  'unauthorized_client',
+  'unsupported_response_type',
+  'invalid_scope',
+  'access_denied',
+  'login_required',
+  'consent_required',
+  'interaction_required',
+  'invalid_grant',
+  'server_error',
+  'temporarily_unavailable',
+] as const;
+
+export type KnownOAuthError = (typeof KNOWN_OAUTH_ERRORS)[number];
+
+/**
+ * Every text of the sign-in pages. Messages are plain text: the pages escape
+ * them, so a message never carries markup and an app name inside one is safe.
+ */
+export interface Messages {
+  productName: string;
+  skipToContent: string;
+  languageSwitchLabel: string;
+
+  loginTitle: string;
+  loginContinueTo: (appName: string) => string;
+  usernameLabel: string;
+  passwordLabel: string;
+  signIn: string;
+  cancel: string;
+  loginErrorHeading: string;
+  loginInvalidCredentials: string;
+  loginThrottled: (retryAfterSeconds: number) => string;
+  loginAccountLocked: string;
+  loginCsrf: string;
+  loginGeneric: string;
+  stepUpHeading: string;
+  stepUpRequired: (appName: string) => string;
+
+  consentTitle: string;
+  consentAsks: (appName: string) => string;
+  consentExplanation: string;
+  allow: string;
+  deny: string;
+  scopes: Readonly<Record<KnownScope, string>>;
+  unknownScope: string;
+
+  errorTitle: string;
+  errorCodeLabel: string;
+  errorDetailsLabel: string;
+  errorRequestIdLabel: string;
+  errorAdvice: string;
+  errorGeneric: string;
+  oauthErrors: Readonly<Record<KnownOAuthError, string>>;
+
+  logoutTitle: string;
+  logoutHeading: string;
+  logoutExplanation: string;
+  logoutFrom: (appName: string) => string;
+  logoutConfirm: string;
+  logoutStay: string;
+  loggedOutTitle: string;
+  loggedOutHeading: string;
+  loggedOutAdvice: string;
+}
+
+/** Each language's name in that language, for the switch. */
+export const LANGUAGE_NAMES: Readonly<Record<Language, string>> = {
+  'zh-CN': '简体中文',
+  en: 'English',
+};
+
+function zhWait(seconds: number): string {
+  if (seconds < 60) return `${seconds} 秒`;
+  if (seconds < 3600) return `${Math.ceil(seconds / 60)} 分钟`;
+  return `${Math.ceil(seconds / 3600)} 小时`;
+}
+
+function enWait(seconds: number): string {
+  const [n, unit] =
+    seconds < 60
+      ? [seconds, 'second']
+      : seconds < 3600
+        ? [Math.ceil(seconds / 60), 'minute']
+        : [Math.ceil(seconds / 3600), 'hour'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+const zhCN: Messages = {
+  productName: 'OneGate 统一身份认证',
+  skipToContent: '跳到主要内容',
+  languageSwitchLabel: '语言',
+
+  loginTitle: '登录',
+  loginContinueTo: (app) => `登录以继续使用 ${app}`,
+  usernameLabel: '用户名、手机号码或电子邮箱',
+  passwordLabel: '密码',
+  signIn: '登录',
+  cancel: '取消',
+  loginErrorHeading: '无法登录',
+  loginInvalidCredentials: '用户名、手机号码、电子邮箱或密码不正确。',
+  loginThrottled: (s) => `登录尝试次数过多。请在 ${zhWait(s)}后重试。`,
+  loginAccountLocked: '该账号已被锁定。请联系服务台解锁。',
+  loginCsrf: '登录页面已过期，请重新输入您的信息。',
+  loginGeneric: '出现问题，请稍后重试。',
+  stepUpHeading: '需要更高级别的登录',
+  stepUpRequired: (app) => `${app} 要求更安全的登录方式。请使用密码加第二重验证，或使用通行密钥登录。`,
+
+  consentTitle: '授权',
+  consentAsks: (app) => `${app} 请求：`,
+  consentExplanation: '只有在您允许后，该应用才能获得以下信息。您也可以拒绝。',
+  allow: '允许',
+  deny: '拒绝',
+  scopes: {
+    openid: '确认您的身份（您的 OneGate 账号标识）',
+    profile: '获取您的姓名和基本资料',
+    email: '获取您的电子邮箱地址',
+    phone: '获取您的手机号码',
+    identity_assurance: '获取您的身份核验等级',
+    departments: '获取您所属的部门',
+    offline_access: '在您不使用该应用时继续访问上述信息',
+  },
+  unknownScope: '其他权限：',
+
+  errorTitle: '出错了',
+  errorCodeLabel: '错误代码',
+  errorDetailsLabel: '详细信息',
+  errorRequestIdLabel: '请求编号',
+  errorAdvice: '请返回您正在使用的应用后重试。如果问题仍然存在，请联系服务台并提供上述错误代码。',
+  errorGeneric: '无法完成您的请求。',
+  oauthErrors: {
+    invalid_request: '该应用发出的登录请求无效。',
+    invalid_client: '该应用未在 OneGate 注册或已被停用。',
+    invalid_redirect_uri: '该应用提供的返回地址未经登记，为保护您的安全，登录已停止。',
+    unauthorized_client: '该应用无权使用这种登录方式。',
+    unsupported_response_type: '该应用请求了不受支持的登录方式。',
+    invalid_scope: '该应用请求了无效或未获许可的权限。',
+    access_denied: '访问被拒绝。',
+    login_required: '您需要先登录。',
+    consent_required: '需要您先同意授权。',
+    interaction_required: '需要您进行操作才能继续。',
+    invalid_grant: '登录已过期或已被使用，请重新开始。',
+    server_error: 'OneGate 出现内部错误。',
+    temporarily_unavailable: 'OneGate 暂时无法使用，请稍后重试。',
+  },
+
+  logoutTitle: '退出登录',
+  logoutHeading: '要退出所有政务服务吗？',
+  logoutExplanation: '您将退出 OneGate 以及通过 OneGate 登录的所有政务服务。',
+  logoutFrom: (app) => `此请求来自 ${app}。`,
+  logoutConfirm: '是，全部退出',
+  logoutStay: '否，保持登录',
+  loggedOutTitle: '已退出登录',
+  loggedOutHeading: '您已退出所有服务',
+  loggedOutAdvice: '如果您使用的是公共或共享设备，请关闭所有浏览器窗口。',
+};
+
+const en: Messages = {
+  productName: 'OneGate sign-in',
+  skipToContent: 'Skip to main content',
+  languageSwitchLabel: 'Language',
+
+  loginTitle: 'Sign in',
+  loginContinueTo: (app) => `Sign in to continue to ${app}`,
+  usernameLabel: 'Username, phone number or e-mail',
+  passwordLabel: 'Password',
+  signIn: 'Sign in',
+  cancel: 'Cancel',
+  loginErrorHeading: 'You could not be signed in',
+  loginInvalidCredentials: 'The username, phone number, e-mail or password is incorrect.',
+  loginThrottled: (s) => `Too many sign-in attempts. Try again in ${enWait(s)}.`,
+  loginAccountLocked: 'This account is locked. Contact the service desk to unlock it.',
+  loginCsrf: 'The sign-in page expired. Enter your details again.',
+  loginGeneric: 'Something went wrong. Try again later.',
+  stepUpHeading: 'A stronger sign-in is needed',
+  stepUpRequired: (app) =>
+    `${app} needs a more secure sign-in. Sign in with your password and a second factor, or with a passkey.`,
+
+  consentTitle: 'Allow access',
+  consentAsks: (app) => `${app} asks to:`,
+  consentExplanation: 'The app gets this only if you allow it. You can deny.',
+  allow: 'Allow',
+  deny: 'Deny',
+  scopes: {
+    openid: 'Confirm who you are (your OneGate account identifier)',
+    profile: 'See your name and basic profile',
+    email: 'See your e-mail address',
+    phone: 'See your phone number',
+    identity_assurance: 'See how strongly your identity has been verified',
+    departments: 'See the departments you belong to',
+    offline_access: 'Keep access to these details while you are not using the app',
+  },
+  unknownScope: 'Other permission:',
+
+  errorTitle: 'Something went wrong',
+  errorCodeLabel: 'Error code',
+  errorDetailsLabel: 'Details',
+  errorRequestIdLabel: 'Request ID',
+  errorAdvice:
+    'Go back to the app you were using and try again. If the problem continues, contact the service desk and give them the error code above.',
+  errorGeneric: 'Your request could not be completed.',
+  oauthErrors: {
+    invalid_request: 'The app sent an invalid sign-in request.',
+    invalid_client: 'The app is not registered with OneGate or has been disabled.',
+    invalid_redirect_uri:
+      'The app gave a return address that is not registered, so sign-in was stopped to protect you.',
+    unauthorized_client: 'The app is not allowed to use this way of signing in.',
+    unsupported_response_type: 'The app asked for a way of signing in that is not supported.',
+    invalid_scope: 'The app asked for permissions that are invalid or not allowed.',
+    access_denied: 'Access was denied.',
+    login_required: 'You need to sign in first.',
+    consent_required: 'Your permission is needed first.',
+    interaction_required: 'You need to take an action before you can continue.',
+    invalid_grant: 'The sign-in has expired or was already used. Start again.',
+    server_error: 'OneGate had an internal error.',
+    temporarily_unavailable: 'OneGate is temporarily unavailable. Try again later.',
+  },
+
+  logoutTitle: 'Sign out',
+  logoutHeading: 'Sign out of all government services?',
+  logoutExplanation:
+    'You will be signed out of OneGate and of every government service you signed in to with it.',
+  logoutFrom: (app) => `This request comes from ${app}.`,
+  logoutConfirm: 'Yes, sign out everywhere',
+  logoutStay: 'No, stay signed in',
+  loggedOutTitle: 'Signed out',
+  loggedOutHeading: 'You have signed out of every service',
+  loggedOutAdvice: 'If you are using a public or shared device, close every browser window.',
+};
+
+export const MESSAGES: Readonly<Record<Language, Messages>> = { 'zh-CN': zhCN, en };

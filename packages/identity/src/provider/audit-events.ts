@@ -1,0 +1,113 @@
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { AuditEvent, AuditSink } from '../audit/audit-sink.ts';
+import type { BackchannelRetries } from './backchannel-retries.ts';
+
+type Report = (event: AuditEvent) => void;
+
+/**
+ * Audit events come from what oidc-provider emits, not from code sprinkled in
+ * handlers. Writes are not awaited by the provider's emitter, so a failed
+ * write is reported to `onError` (the server logs it) rather than lost silently.
+ */
+export function auditProviderEvents(
+  provider: Provider,
+  options: { audit: AuditSink; retries: BackchannelRetries; onError: (err: unknown) => void },
+): void {
+  const report: Report = (event) => {
+    options.audit.write(event).catch(options.onError);
+  };
+  const from = (ctx: KoaContextWithOIDC) => ({
+    clientId: ctx.oidc?.client?.clientId,
+    address: ctx.ip,
+  });
+
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const accountId = ctx.oidc.entities.Account?.accountId;
+    report({
+      ...from(ctx),
+      action: 'token.issue',
+      outcome: 'success',
+      actor: accountId ?? ctx.oidc.client?.clientId,
+      subject: accountId,
+      details: { grant_type: ctx.oidc.params?.['grant_type'] },
+    });
+  });
+
+  provider.on('grant.error', (ctx: KoaContextWithOIDC, err: { error?: string }) => {
+    const reused = ctx.oidc?.entities.RefreshToken?.consumed;
+    report({
+      ...from(ctx),
+      action: reused ? 'refresh_token.reuse' : 'token.issue',
+      outcome: reused ? 'denied' : 'failure',
+      subject: ctx.oidc?.entities.RefreshToken?.accountId,
+      reason: reused ? 'grant_revoked' : err.error,
+      details: { grant_type: ctx.oidc?.params?.['grant_type'] },
+    });
+  });
+
+  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
+    report({ ...from(ctx), action: 'grant.revoke', outcome: 'success', details: { grantId } });
+  });
+
+  for (const kind of ['access_token', 'refresh_token'] as const) {
+    (
+      provider.on as (
+        event: string,
+        listener: (token: { clientId?: string; accountId?: string }) => void,
+      ) => void
+    )(`${kind}.destroyed`, (token) => {
+      report({
+        action: 'token.revoke',
+        outcome: 'success',
+        clientId: token.clientId,
+        subject: token.accountId,
+        details: { kind },
+      });
+    });
+  }
+
+  provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    const accountId = ctx.oidc.session?.accountId;
+    report({ ...from(ctx), action: 'logout', outcome: 'success', actor: accountId, subject: accountId });
+  });
+
+  provider.on(
+    'backchannel.success',
+    (ctx: KoaContextWithOIDC, client: { clientId: string }, accountId: string, sid: string) => {
+      report({
+        ...from(ctx),
+        action: 'logout.backchannel',
+        outcome: 'success',
+        clientId: client.clientId,
+        subject: accountId,
+        sessionId: sid,
+      });
+    },
+  );
+
+  provider.on(
+    'backchannel.error',
+    (
+      ctx: KoaContextWithOIDC,
+      _err: unknown,
+      client: { clientId: string },
+      accountId: string,
+      sid: string,
+    ) => {
+      report({
+        ...from(ctx),
+        action: 'logout.backchannel',
+        outcome: 'failure',
+        clientId: client.clientId,
+        subject: accountId,
+        sessionId: sid,
+        reason: 'will_retry',
+        details: { attempt: 1 },
+      });
+      options.retries.enqueue(client.clientId, accountId, sid).catch(options.onError);
+    },
+  );
+
+  provider.on('server_error', (_ctx: KoaContextWithOIDC, err: unknown) => options.onError(err));
+}

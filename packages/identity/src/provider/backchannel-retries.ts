@@ -1,0 +1,147 @@
+import type Provider from 'oidc-provider';
+import type { MigrationSet, Store } from '@onegate/store';
+import type { AuditSink } from '../audit/audit-sink.ts';
+
+export const backchannelMigrations: MigrationSet = {
+  owner: 'identity-backchannel',
+  migrations: [
+    {
+      version: 1,
+      name: 'back-channel logout retries',
+      up: {
+        sqlite: `CREATE TABLE backchannel_retries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  client_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  sid TEXT,
+  attempts INTEGER NOT NULL,
+  next_at INTEGER NOT NULL
+);
+CREATE INDEX backchannel_retries_due ON backchannel_retries (next_at);`,
+        postgres: `CREATE TABLE backchannel_retries (
+  id BIGSERIAL PRIMARY KEY,
+  client_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  sid TEXT,
+  attempts INTEGER NOT NULL,
+  next_at BIGINT NOT NULL
+);
+CREATE INDEX backchannel_retries_due ON backchannel_retries (next_at);`,
+      },
+    },
+  ],
+};
+
+/** Waits after the 1st, 2nd … failed delivery; after the last, OneGate gives up and audits that. */
+const BACKOFF_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000];
+/** While one instance delivers a retry, others leave it alone for this long. */
+const CLAIM_MS = 60_000;
+
+interface RetryRow {
+  id: number;
+  client_id: string;
+  account_id: string;
+  sid: string | null;
+  attempts: number;
+  next_at: number;
+}
+
+/**
+ * oidc-provider tries a back-channel logout once. An app that was down must
+ * still learn that the citizen signed out, so failures are queued in the
+ * store (surviving restarts, shared by instances) and retried with backoff.
+ */
+export class BackchannelRetries {
+  readonly #store: Store;
+  readonly #audit: AuditSink;
+  readonly #provider: () => Provider;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+
+  constructor(options: { store: Store; audit: AuditSink; provider: () => Provider }) {
+    this.#store = options.store;
+    this.#audit = options.audit;
+    this.#provider = options.provider;
+  }
+
+  async enqueue(clientId: string, accountId: string, sid: string | undefined): Promise<void> {
+    await this.#store.exec(
+      'INSERT INTO backchannel_retries (client_id, account_id, sid, attempts, next_at) VALUES ($1, $2, $3, 1, $4)',
+      [clientId, accountId, sid ?? null, Date.now() + BACKOFF_MS[0]!],
+    );
+  }
+
+  start(intervalMs = 2000): void {
+    this.#timer ??= setInterval(() => void this.runDue(), intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  /** Delivers every retry that is due; returns when done. */
+  runDue(now = Date.now()): Promise<void> {
+    this.#running ??= this.#deliverDue(now).finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #deliverDue(now: number): Promise<void> {
+    const due = await this.#store.query<RetryRow>(
+      'SELECT id, client_id, account_id, sid, attempts, next_at FROM backchannel_retries WHERE next_at <= $1 ORDER BY next_at LIMIT 20',
+      [now],
+    );
+    for (const row of due) {
+      const claimed = await this.#store.exec(
+        'UPDATE backchannel_retries SET next_at = $1 WHERE id = $2 AND next_at = $3',
+        [now + CLAIM_MS, row.id, row.next_at],
+      );
+      if (claimed === 1) await this.#deliver(row, now);
+    }
+  }
+
+  async #deliver(row: RetryRow, now: number): Promise<void> {
+    const event = {
+      action: 'logout.backchannel',
+      clientId: row.client_id,
+      subject: row.account_id,
+      sessionId: row.sid ?? undefined,
+    };
+    try {
+      const client = await this.#provider().Client.find(row.client_id);
+      if (!client) throw new Error('client no longer registered');
+      // Typed loosely upstream; it POSTs a freshly signed logout token to the app.
+      await (
+        client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }
+      ).backchannelLogout(row.account_id, row.sid ?? '');
+      await this.#store.exec('DELETE FROM backchannel_retries WHERE id = $1', [row.id]);
+      await this.#audit.write({ ...event, outcome: 'success', details: { attempt: row.attempts + 1 } });
+    } catch {
+      const wait = BACKOFF_MS[row.attempts];
+      if (wait === undefined) {
+        await this.#store.exec('DELETE FROM backchannel_retries WHERE id = $1', [row.id]);
+        await this.#audit.write({
+          ...event,
+          outcome: 'failure',
+          reason: 'gave_up',
+          details: { attempts: row.attempts + 1 },
+        });
+        return;
+      }
+      await this.#store.exec(
+        'UPDATE backchannel_retries SET attempts = attempts + 1, next_at = $1 WHERE id = $2',
+        [now + wait, row.id],
+      );
+      await this.#audit.write({
+        ...event,
+        outcome: 'failure',
+        reason: 'will_retry',
+        details: { attempt: row.attempts + 1 },
+      });
+    }
+  }
+}

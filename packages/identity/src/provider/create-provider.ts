@@ -1,0 +1,145 @@
+import { createHmac, type KeyObject } from 'node:crypto';
+import Provider, {
+  type Adapter,
+  type Configuration,
+  type FindAccount,
+  type JWK,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import { ACR_VALUES } from './acr.ts';
+import { outboundFetch } from './outbound-fetch.ts';
+import { resourceIndicators } from './platform-resource.ts';
+import { onegateInteractionPolicy } from './step-up.ts';
+
+export interface ProviderSettings {
+  issuer: string;
+  /** Idle timeout of the single sign-on session. */
+  sessionIdleSeconds: number;
+  /** Absolute maximum of a session from sign-in, however active (ASVS 7.3.2). */
+  sessionMaxSeconds: number;
+  /** Absolute lifetime of a refresh-token chain from its first issue, however often rotated (ASVS 10.4.8). */
+  refreshTokenMaxSeconds: number;
+  /** Hosts that back-channel logout may reach although they resolve to private addresses. */
+  outboundAllowedHosts: readonly string[];
+  development: boolean;
+}
+
+export interface ProviderDeps {
+  settings: ProviderSettings;
+  adapter: new (model: string) => Adapter;
+  signingKeys: JWK[];
+  cookieKeys: string[];
+  pairwiseKey: KeyObject;
+  findAccount: FindAccount;
+  loadExistingGrant: NonNullable<Configuration['loadExistingGrant']>;
+  renderError: NonNullable<Configuration['renderError']>;
+  logoutSource: (ctx: KoaContextWithOIDC, form: string) => void | Promise<void>;
+  postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => void | Promise<void>;
+}
+
+export const ACCESS_TOKEN_TTL_SECONDS = 600;
+
+/** Claims behind each scope. `acr`, `amr` and `auth_time` ride on `openid` so every ID token carries them. */
+const CLAIMS = {
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
+  profile: ['name', 'preferred_username'],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number', 'phone_number_verified'],
+  identity_assurance: ['identity_assurance'],
+  departments: ['departments'],
+};
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { settings } = deps;
+  const secure = settings.issuer.startsWith('https://');
+  // OIDC Core 3.1.2.1: the authorization endpoint takes POST too. A cross-site form post carries the
+  // session cookie only with SameSite=None, which browsers accept only with Secure, so POST support
+  // (and SameSite=None on the session cookie) is on exactly when the issuer is https.
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure, signed: true };
+  const sessionCookie = { ...cookie, sameSite: secure ? ('none' as const) : ('lax' as const) };
+  const configuration: Configuration = {
+    adapter: deps.adapter,
+    findAccount: deps.findAccount,
+    loadExistingGrant: deps.loadExistingGrant,
+    jwks: { keys: deps.signingKeys },
+    claims: CLAIMS,
+    acrValues: [...ACR_VALUES],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'identity_assurance', 'departments'],
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: (_ctx, accountId, client) =>
+      // Per app, not per host: two departments' apps on one host still get unlinkable subjects.
+      createHmac('sha256', deps.pairwiseKey).update(`${client.clientId}\0${accountId}`).digest('base64url'),
+    cookies: {
+      keys: deps.cookieKeys,
+      // __Host- needs Secure; over plain-HTTP development the browser would drop it.
+      names: secure
+        ? { session: '__Host-og_session', interaction: '__Host-og_interaction', resume: '__Host-og_resume' }
+        : { session: 'og_session', interaction: 'og_interaction', resume: 'og_resume' },
+      long: sessionCookie,
+      short: cookie,
+    },
+    // Authorization code only: no implicit or hybrid tokens in the front channel.
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    enableHttpPostMethods: secure,
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES256', 'EdDSA', 'RS256'],
+      userinfoSigningAlgValues: ['ES256', 'EdDSA'],
+      introspectionSigningAlgValues: ['ES256'],
+      authorizationSigningAlgValues: ['ES256'],
+      requestObjectSigningAlgValues: ['ES256', 'EdDSA', 'PS256'],
+      clientAuthSigningAlgValues: ['ES256', 'EdDSA', 'PS256'],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: deps.logoutSource,
+        postLogoutSuccessSource: deps.postLogoutSuccessSource,
+      },
+      resourceIndicators: resourceIndicators(settings.issuer),
+    },
+    extraClientMetadata: { properties: ['urn:onegate:department', 'urn:onegate:first_party'] },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: onegateInteractionPolicy(),
+    },
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: ACCESS_TOKEN_TTL_SECONDS,
+      AuthorizationCode: 60,
+      ClientCredentials: ACCESS_TOKEN_TTL_SECONDS,
+      IdToken: 600,
+      Interaction: 600,
+      // A grant is the remembered consent; refresh tokens and sessions have their own, shorter limits.
+      Grant: 365 * 86_400,
+      Session: (_ctx, session) =>
+        remaining(session.loginTs, settings.sessionMaxSeconds, settings.sessionIdleSeconds),
+      // iiat is the first issue of a rotated chain, so rotation never extends the chain's life.
+      RefreshToken: (_ctx, token) =>
+        remaining((token as { iiat?: number }).iiat ?? token.iat, settings.refreshTokenMaxSeconds),
+    },
+    fetch: outboundFetch({
+      allowedHosts: settings.outboundAllowedHosts,
+      allowLoopback: settings.development,
+    }),
+    renderError: deps.renderError,
+    // Errors reach the browser as our page; details stay in our logs.
+    conformIdTokenClaims: true,
+  };
+  return new Provider(settings.issuer, configuration);
+}
+
+/** Seconds left before an absolute deadline `max` from `start`, capped by an idle window when given. */
+function remaining(startSeconds: number | undefined, max: number, idle?: number): number {
+  const now = Math.floor(Date.now() / 1000);
+  const left = startSeconds === undefined ? max : max - (now - startSeconds);
+  return Math.max(1, idle === undefined ? left : Math.min(idle, left));
+}

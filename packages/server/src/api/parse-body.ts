@@ -1,0 +1,23 @@
+import { bodyParser } from '@koa/bodyparser';
+import type { Context, Middleware } from 'koa';
+import type { z } from 'zod';
+import { ServerError } from '../errors.ts';
+
+/** Validates a JSON body against a schema; the error names the field, never the value. */
+export function parseBody<S extends z.ZodType>(ctx: Context, schema: S): z.output<S> {
+  const result = schema.safeParse((ctx.request as { body?: unknown }).body ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+  throw new ServerError('ERR_INVALID_REQUEST', problems.join('; '));
+}
+
+/** JSON bodies up to 64 KiB; anything else is a clear 400, never a 500. */
+export function jsonBody(): Middleware {
+  return bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: '64kb',
+    onError: () => {
+      throw new ServerError('ERR_INVALID_REQUEST', 'the body is not valid JSON or is too large');
+    },
+  }) as Middleware;
+}

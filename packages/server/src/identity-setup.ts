@@ -1,0 +1,51 @@
+import { Identity, loadMasterKey, StoreAuditSink, type AuditSink } from '@onegate/identity';
+import type { Store } from '@onegate/store';
+import type { Config } from './config/settings.ts';
+import type { Logger } from './logger.ts';
+
+/**
+ * Starts sign-in on the store. In development a missing master key and
+ * signing keys are created (and the log says so); in production both must
+ * come from `onegate init`, and their absence stops the start.
+ */
+export async function startIdentity(
+  config: Config,
+  store: Store,
+  logger: Logger,
+): Promise<{ identity: Identity; audit: AuditSink }> {
+  const development = config.env === 'development';
+  const master = await loadMasterKey({ env: process.env, dataDir: config.dataDir, create: development });
+  if (master.source === 'created') {
+    logger.warn(
+      { path: master.path },
+      'created a new master key for development; back it up, sealed secrets depend on it',
+    );
+  }
+  const audit = new StoreAuditSink(store);
+  const identity = await Identity.start({
+    store,
+    audit,
+    masterKey: master.key,
+    createKeys: development,
+    onError: (err) =>
+      logger.error(
+        { code: (err as { code?: unknown }).code, message: (err as Error).message },
+        'identity background error',
+      ),
+    settings: {
+      issuer: config.issuer,
+      development,
+      sessionIdleSeconds: config.sessionIdleSeconds,
+      sessionMaxSeconds: config.sessionMaxSeconds,
+      refreshTokenMaxSeconds: config.refreshTokenMaxSeconds,
+      outboundAllowedHosts: config.outboundAllowedHosts,
+      signingAlgs: config.signingAlgs,
+      passwordHash: {
+        memoryKiB: config.argon2MemoryKiB,
+        timeCost: config.argon2TimeCost,
+        parallelism: config.argon2Parallelism,
+      },
+    },
+  });
+  return { identity, audit };
+}

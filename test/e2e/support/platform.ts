@@ -1,0 +1,50 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, loadConfig, startServer, type RunningServer } from '@onegate/server';
+import { createTestDatabase, type TestDatabase } from '@onegate/store/testing';
+
+export interface Platform {
+  issuer: string;
+  server: RunningServer;
+  db: TestDatabase;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** A real OneGate on a free port, on the given engine, quiet unless ONEGATE_TEST_LOG is set. */
+export async function startPlatform(
+  engine: 'sqlite' | 'postgres',
+  env: Record<string, string> = {},
+): Promise<Platform> {
+  const db = await createTestDatabase(engine);
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = loadConfig({
+    ONEGATE_PORT: String(port),
+    ONEGATE_ISSUER: issuer,
+    ONEGATE_DATA_DIR: db.location.dataDir ?? mkdtempSync(join(tmpdir(), 'onegate-e2e-')),
+    ONEGATE_LOG_LEVEL: process.env['ONEGATE_TEST_LOG'] ? 'debug' : 'silent',
+    ...(db.location.databaseUrl ? { ONEGATE_DATABASE_URL: db.location.databaseUrl } : {}),
+    ...env,
+  });
+  const server = await startServer(config, { logger: createLogger(config) });
+  return {
+    issuer,
+    server,
+    db,
+    stop: async () => {
+      await server.shutdown();
+      await db.drop();
+    },
+  };
+}
