@@ -4,19 +4,20 @@ import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import type { MigrationSet, Store } from '@onegate/store';
 import { accountMigrations } from './accounts/account-migrations.ts';
-import { AccountService } from './accounts/account-service.ts';
+import type { AccountService } from './accounts/account-service.ts';
 import type { Account } from './accounts/account.ts';
 import { auditMigrations, type AuditSink } from './audit/audit-sink.ts';
 import { clientMigrations } from './clients/client-migrations.ts';
-import { ClientRegistry } from './clients/client-registry.ts';
+import type { ClientRegistry } from './clients/client-registry.ts';
 import { CsrfGuard } from './interactions/csrf.ts';
 import { interactionRoutes } from './interactions/interaction-routes.ts';
 import { deriveKey } from './keys/master-key.ts';
 import { identityKeysMigrations } from './keys/key-migrations.ts';
-import { SIGNING_KEYS_TOPIC, SigningKeys, type LoadedSigningKeys } from './keys/signing-keys.ts';
+import { SIGNING_KEYS_TOPIC, type LoadedSigningKeys, type SigningKeys } from './keys/signing-keys.ts';
 import type { SigningAlg } from './keys/signing-algorithms.ts';
-import { LoginThrottle, throttleMigrations } from './passwords/login-throttle.ts';
-import { PasswordHasher, type PasswordHashParams } from './passwords/password-hasher.ts';
+import { throttleMigrations } from './passwords/login-throttle.ts';
+import type { PasswordHashParams } from './passwords/password-hasher.ts';
+import { identityServices } from './services.ts';
 import { verifyPlatformToken, type PlatformCaller } from './platform-token.ts';
 import { auditProviderEvents } from './provider/audit-events.ts';
 import { backchannelMigrations, BackchannelRetries } from './provider/backchannel-retries.ts';
@@ -80,14 +81,16 @@ export class Identity {
     this.#options = options;
     this.settings = options.settings;
     const { store, audit, masterKey } = options;
-    this.keys = new SigningKeys({ store, masterKey });
-    this.clients = new ClientRegistry({ store, masterKey, allowLoopbackHttp: options.settings.development });
-    this.accounts = new AccountService({
+    const services = identityServices({
       store,
       audit,
-      hasher: new PasswordHasher(options.settings.passwordHash),
-      throttle: new LoginThrottle(store),
+      masterKey,
+      passwordHash: options.settings.passwordHash,
+      development: options.settings.development,
     });
+    this.keys = services.keys;
+    this.clients = services.clients;
+    this.accounts = services.accounts;
     this.#retries = new BackchannelRetries({ store, audit, provider: () => this.#provider });
     this.#consents = new RememberedConsents(store);
     this.#csrf = new CsrfGuard(deriveKey(masterKey, 'csrf'), options.settings.issuer);

@@ -1,5 +1,6 @@
 export { IdentityError, type IdentityErrorCode } from './errors.ts';
 export { Identity, identityMigrations, type IdentityOptions, type IdentitySettings } from './identity.ts';
+export { identityServices, type IdentityServices } from './services.ts';
 export type { Account, DepartmentRole, IdentityAssurance } from './accounts/account.ts';
 export type { NewAccount } from './accounts/account-service.ts';
 export { StoreAuditSink, type AuditEvent, type AuditSink } from './audit/audit-sink.ts';

@@ -1,0 +1,39 @@
+import type { KeyObject } from 'node:crypto';
+import type { Store } from '@onegate/store';
+import { AccountService } from './accounts/account-service.ts';
+import type { AuditSink } from './audit/audit-sink.ts';
+import { ClientRegistry } from './clients/client-registry.ts';
+import { SigningKeys } from './keys/signing-keys.ts';
+import { LoginThrottle } from './passwords/login-throttle.ts';
+import { PasswordHasher, type PasswordHashParams } from './passwords/password-hasher.ts';
+
+export interface IdentityServices {
+  accounts: AccountService;
+  clients: ClientRegistry;
+  keys: SigningKeys;
+}
+
+/**
+ * Accounts, clients and signing keys without the OIDC provider: what the
+ * `onegate` CLI needs to administer a database the server may be using at
+ * the same moment.
+ */
+export function identityServices(options: {
+  store: Store;
+  audit: AuditSink;
+  masterKey: KeyObject;
+  passwordHash: PasswordHashParams;
+  development: boolean;
+}): IdentityServices {
+  const { store, audit, masterKey } = options;
+  return {
+    keys: new SigningKeys({ store, masterKey }),
+    clients: new ClientRegistry({ store, masterKey, allowLoopbackHttp: options.development }),
+    accounts: new AccountService({
+      store,
+      audit,
+      hasher: new PasswordHasher(options.passwordHash),
+      throttle: new LoginThrottle(store),
+    }),
+  };
+}
