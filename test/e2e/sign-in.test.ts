@@ -108,6 +108,44 @@ describe.each(engines)('single sign-on on %s', (engine) => {
     expect(userinfo).toMatchObject({ name: 'Li Wei', email: 'li.wei@example.cn' });
   });
 
+  it('remembers consent: a later sign-in from another browser goes straight back to the app', async () => {
+    await platform.server.identity.accounts.create({ username: 'wang.fang', password: PASSWORD });
+    const browser = new Browser();
+    const start = await authorize(appA, browser);
+    const consent = await browser.submit(
+      start.landing,
+      { username: 'wang.fang', password: PASSWORD },
+      appA.redirectUri,
+    );
+    expect(consent.body).toContain('name="decision"');
+    await browser.submit(consent, { decision: 'allow' }, appA.redirectUri);
+
+    const elsewhere = new Browser();
+    const later = await authorize(appA, elsewhere);
+    const back = await elsewhere.submit(
+      later.landing,
+      { username: 'wang.fang', password: PASSWORD },
+      appA.redirectUri,
+    );
+    expect(back.redirected).toBe(true);
+    expect(new URL(back.url).searchParams.get('code')).toBeTruthy();
+  });
+
+  it('answers a wrong password and an unknown user with the same page', async () => {
+    const attempt = async (username: string) => {
+      const browser = new Browser();
+      const { landing } = await authorize(appA, browser);
+      return browser.submit(landing, { username, password: 'not the password at all' });
+    };
+    const wrongPassword = await attempt('li.wei');
+    const unknownUser = await attempt('nobody.here');
+    expect(wrongPassword.status).toBe(401);
+    expect(unknownUser.status).toBe(401);
+    const message = (page: Landing) => /role="alert"[\s\S]*?<\/div>/.exec(page.body)?.[0];
+    expect(message(wrongPassword)).toBeTruthy();
+    expect(message(unknownUser)).toBe(message(wrongPassword));
+  });
+
   it('opens app B without a password (SSO), with a different pairwise sub', async () => {
     const browser = new Browser();
     const first = await authorize(appA, browser);

@@ -6,6 +6,7 @@ import Provider, {
   type JWK,
   type KoaContextWithOIDC,
 } from 'oidc-provider';
+import { OIDC_SCOPES, PLATFORM_SCOPES } from '../clients/scopes.ts';
 import { ACR_VALUES } from './acr.ts';
 import { outboundFetch } from './outbound-fetch.ts';
 import { resourceIndicators } from './platform-resource.ts';
@@ -64,7 +65,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     jwks: { keys: deps.signingKeys },
     claims: CLAIMS,
     acrValues: [...ACR_VALUES],
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'phone', 'identity_assurance', 'departments'],
+    // Platform scopes are listed too: client metadata may only name scopes the server knows.
+    scopes: [...OIDC_SCOPES, ...PLATFORM_SCOPES],
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier: (_ctx, accountId, client) =>
       // Per app, not per host: two departments' apps on one host still get unlinkable subjects.

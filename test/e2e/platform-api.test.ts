@@ -1,0 +1,128 @@
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines } from '@onegate/store/testing';
+import { startPlatform, type Platform } from './support/platform.ts';
+
+describe.each(engines)('platform API tokens on %s', (engine) => {
+  let platform: Platform;
+  let admin: oidc.Configuration;
+  let auditor: oidc.Configuration;
+
+  async function service(name: string, scopes: string[]): Promise<oidc.Configuration> {
+    const { client, clientSecret } = await platform.server.identity.clients.add({ name, scopes });
+    return oidc.discovery(new URL(platform.issuer), client.clientId, clientSecret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+    });
+  }
+
+  const api = (path: string, token?: string, init: RequestInit = {}) =>
+    fetch(`${platform.issuer}${path}`, {
+      ...init,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+    });
+
+  beforeAll(async () => {
+    platform = await startPlatform(engine);
+    admin = await service('Records backend admin', ['admin']);
+    auditor = await service('Records backend', ['audit:write', 'authz:check']);
+  });
+  afterAll(() => platform?.stop());
+
+  it('issues a JWT access token for the platform resource with the client credentials grant', async () => {
+    const tokens = await oidc.clientCredentialsGrant(auditor, { scope: 'audit:write' });
+    const [header, payload] = tokens.access_token
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>);
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
+    expect(payload).toMatchObject({
+      iss: platform.issuer,
+      aud: `${platform.issuer}/api/v1`,
+      scope: 'audit:write',
+    });
+  });
+
+  it('refuses scopes the service was not registered for', async () => {
+    await expect(oidc.clientCredentialsGrant(auditor, { scope: 'admin' })).rejects.toMatchObject({
+      error: 'invalid_scope',
+    });
+  });
+
+  it('lets an admin token call /api/v1/admin and creates a client that can then get tokens', async () => {
+    const { access_token } = await oidc.clientCredentialsGrant(admin, { scope: 'admin' });
+    const created = await api('/api/v1/admin/clients', access_token, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'Health records', scopes: ['audit:write'] }),
+    });
+    expect(created.status).toBe(201);
+    const body = (await created.json()) as { client_id: string; client_secret: string };
+    expect(body.client_secret).toBeTruthy();
+    const listed = (await (await api('/api/v1/admin/clients', access_token)).json()) as {
+      clients: Array<{ clientId: string }>;
+    };
+    expect(listed.clients.map((c) => c.clientId)).toContain(body.client_id);
+    expect(JSON.stringify(listed)).not.toContain(body.client_secret);
+  });
+
+  it('answers 403 insufficient_scope to a valid token without the admin scope', async () => {
+    const { access_token } = await oidc.clientCredentialsGrant(auditor, { scope: 'audit:write' });
+    const res = await api('/api/v1/admin/clients', access_token);
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toContain('insufficient_scope');
+    expect(await res.json()).toMatchObject({ error: 'insufficient_scope' });
+  });
+
+  it('answers 401 invalid_token to no token, a tampered token and a token that is not an access token', async () => {
+    expect((await api('/api/v1/admin/clients')).status).toBe(401);
+    const { access_token } = await oidc.clientCredentialsGrant(admin, { scope: 'admin' });
+    const [h, p, s] = access_token.split('.');
+    const payload = JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forged = Buffer.from(JSON.stringify({ ...payload, scope: 'admin authz:admin' })).toString(
+      'base64url',
+    );
+    for (const token of [`${h}.${forged}.${s}`, `${access_token.slice(0, -4)}AAAA`, 'not-a-jwt']) {
+      const res = await api('/api/v1/admin/clients', token);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: 'invalid_token' });
+    }
+  });
+
+  it('stops accepting tokens of a client once it is disabled', async () => {
+    const { client, clientSecret } = await platform.server.identity.clients.add({
+      name: 'Soon gone',
+      scopes: ['admin'],
+    });
+    const config = await oidc.discovery(new URL(platform.issuer), client.clientId, clientSecret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+    });
+    const { access_token } = await oidc.clientCredentialsGrant(config, { scope: 'admin' });
+    expect((await api('/api/v1/admin/clients', access_token)).status).toBe(200);
+    await platform.server.identity.clients.setDisabled(client.clientId, true);
+    expect((await api('/api/v1/admin/clients', access_token)).status).toBe(401);
+    await expect(oidc.clientCredentialsGrant(config, { scope: 'admin' })).rejects.toMatchObject({
+      error: 'invalid_client',
+    });
+  });
+
+  it('answers malformed admin requests with 400 and changes nothing', async () => {
+    const { access_token } = await oidc.clientCredentialsGrant(admin, { scope: 'admin' });
+    const before = (
+      (await (await api('/api/v1/admin/clients', access_token)).json()) as { clients: unknown[] }
+    ).clients.length;
+    const cases: Array<[string, string]> = [
+      ['not json', '{"name": '],
+      ['unknown field', JSON.stringify({ name: 'x', evil: true })],
+      ['bad redirect', JSON.stringify({ name: 'x', redirect_uris: ['javascript:alert(1)'] })],
+      ['oversized', JSON.stringify({ name: 'x'.repeat(70_000) })],
+    ];
+    for (const [, body] of cases) {
+      const res = await api('/api/v1/admin/clients', access_token, { method: 'POST', body });
+      expect([400, 413]).toContain(res.status);
+      expect(((await res.json()) as { error: string }).error).toMatch(/invalid_request|client_invalid/);
+    }
+    const after = (
+      (await (await api('/api/v1/admin/clients', access_token)).json()) as { clients: unknown[] }
+    ).clients.length;
+    expect(after).toBe(before);
+  });
+});
