@@ -1,16 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { onegateBin as bin } from './support/serve-process.ts';
 
-// The `onegate` command exactly as `pnpm start` runs it.
-const bin = createRequire(import.meta.url)
-  .resolve('@onegate/cli/package.json')
-  .replace(/package\.json$/, 'bin/onegate.js');
 const postgresUrl = process.env['ONEGATE_TEST_DATABASE_URL'];
 const schemas: string[] = [];
 
