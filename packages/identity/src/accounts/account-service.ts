@@ -14,7 +14,7 @@ import {
   type DepartmentRole,
   type IdentityAssurance,
 } from './account.ts';
-import { isValidUsername, normalizePhone, parseLoginIdentifier } from './login-identifier.ts';
+import { isValidUsername, parseLoginIdentifier } from './login-identifier.ts';
 
 export interface NewAccount {
   username: string;
@@ -48,21 +48,17 @@ export class AccountService implements Authenticator {
   }
 
   async create(input: NewAccount): Promise<Account> {
+    // Every identifier is stored exactly as sign-in will look it up (parseLoginIdentifier).
     const username = input.username.normalize('NFKC').trim().toLowerCase();
-    if (!isValidUsername(username)) {
+    if (!isValidUsername(username) || parseLoginIdentifier(username)?.kind !== 'username') {
+      // An all-digit name would be read as a phone number at sign-in, possibly someone else's.
       throw new IdentityError(
         'ERR_ACCOUNT_INVALID',
-        'username must be 3 to 64 of a-z, 0-9, dot, dash or underscore',
+        'username must be 3 to 64 of a-z, 0-9, dot, dash or underscore, and not look like a phone number',
       );
     }
-    const email = input.email?.trim().toLowerCase();
-    if (email !== undefined && parseLoginIdentifier(email)?.kind !== 'email') {
-      throw new IdentityError('ERR_ACCOUNT_INVALID', 'e-mail address is not valid');
-    }
-    const phone = input.phone === undefined ? undefined : normalizePhone(input.phone);
-    if (phone !== undefined && parseLoginIdentifier(phone)?.kind !== 'phone') {
-      throw new IdentityError('ERR_ACCOUNT_INVALID', 'phone number is not valid');
-    }
+    const email = identifier(input.email, 'email', 'e-mail address is not valid');
+    const phone = identifier(input.phone, 'phone', 'phone number is not valid');
     assertPasswordPolicy(input.password, { username, email, phone });
     const id = randomUUID();
     const now = Date.now();
@@ -181,7 +177,11 @@ export class AccountService implements Authenticator {
         ? await this.#hasher.verify(row.password_hash, attempt.password)
         : (await this.#hasher.verifyDummy(attempt.password), false);
     if (!valid || !row || row.disabled === 1) {
-      const { locked } = await this.#throttle.recordFailure({ accountKey, address: attempt.address, now });
+      const { locked, addressBlocked } = await this.#throttle.recordFailure({
+        accountKey,
+        address: attempt.address,
+        now,
+      });
       const reason = !row
         ? 'unknown_account'
         : row.disabled === 1 && valid
@@ -195,6 +195,14 @@ export class AccountService implements Authenticator {
           outcome: 'success',
           reason: 'too_many_failures',
         });
+      if (addressBlocked) {
+        await this.#audit.write({
+          ...audit,
+          action: 'address.block',
+          outcome: 'success',
+          reason: 'too_many_failures',
+        });
+      }
       return { ok: false, error: { code: 'invalid_credentials' } };
     }
     await this.#throttle.recordSuccess({ accountKey, address: attempt.address, now });
@@ -230,4 +238,11 @@ export class AccountService implements Authenticator {
       await tx.notify(ACCOUNTS_TOPIC, id);
     });
   }
+}
+
+function identifier(input: string | undefined, kind: 'email' | 'phone', message: string): string | undefined {
+  if (input === undefined) return undefined;
+  const parsed = parseLoginIdentifier(input);
+  if (parsed?.kind !== kind) throw new IdentityError('ERR_ACCOUNT_INVALID', message);
+  return parsed.value;
 }

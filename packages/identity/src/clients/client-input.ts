@@ -92,7 +92,8 @@ function checkUri(value: string, what: string, allowLoopbackHttp: boolean): stri
   } catch {
     return invalid(`${what} is not an absolute URL`);
   }
-  if (url.hash) invalid(`${what} must not have a fragment`);
+  // `new URL('…/cb#').hash` is empty, so look at the text too.
+  if (url.hash || value.includes('#')) invalid(`${what} must not have a fragment`);
   if (url.username || url.password) invalid(`${what} must not carry credentials`);
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback && allowLoopbackHttp)) {
