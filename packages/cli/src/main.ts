@@ -1,6 +1,10 @@
 import { Command } from 'commander';
+import { registerClient } from './commands/client.ts';
+import { registerInit } from './commands/init.ts';
+import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerUser } from './commands/user.ts';
 import { fail } from './fail.ts';
 import { version } from './version.ts';
 
@@ -13,5 +17,9 @@ const program = new Command('onegate')
 
 registerServe(program);
 registerMigrate(program);
+registerInit(program);
+registerClient(program);
+registerUser(program);
+registerKeys(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -28,7 +28,7 @@ export function identityServices(options: {
   const { store, audit, masterKey } = options;
   return {
     keys: new SigningKeys({ store, masterKey }),
-    clients: new ClientRegistry({ store, masterKey, allowLoopbackHttp: options.development }),
+    clients: new ClientRegistry({ store, masterKey, audit, allowLoopbackHttp: options.development }),
     accounts: new AccountService({
       store,
       audit,

@@ -44,7 +44,7 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
   const health = healthRoutes(deps);
   app.use(health.routes());
   app.use(health.allowedMethods());
-  for (const router of [adminClientRoutes(deps.identity, deps.audit), adminAccountRoutes(deps.identity)]) {
+  for (const router of [adminClientRoutes(deps.identity), adminAccountRoutes(deps.identity)]) {
     app.use(router.routes() as Koa.Middleware<RequestState>);
     app.use(router.allowedMethods() as Koa.Middleware<RequestState>);
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import type { Store } from '@onegate/store';
+import type { AuditSink } from '../audit/audit-sink.ts';
 import { IdentityError } from '../errors.ts';
 import { open, seal } from '../keys/sealed-box.ts';
 import {
@@ -43,13 +44,22 @@ export class ClientRegistry {
   readonly #masterKey: KeyObject;
   readonly #allowLoopbackHttp: boolean;
 
-  constructor(options: { store: Store; masterKey: KeyObject; allowLoopbackHttp: boolean }) {
+  readonly #audit: AuditSink | undefined;
+
+  /** Every change is audited when `audit` is given, with the acting operator or client as actor. */
+  constructor(options: {
+    store: Store;
+    masterKey: KeyObject;
+    allowLoopbackHttp: boolean;
+    audit?: AuditSink;
+  }) {
+    this.#audit = options.audit;
     this.#store = options.store;
     this.#masterKey = options.masterKey;
     this.#allowLoopbackHttp = options.allowLoopbackHttp;
   }
 
-  async add(input: ClientInput): Promise<CreatedClient> {
+  async add(input: ClientInput, actor = 'operator'): Promise<CreatedClient> {
     const client = validateClientInput(input, this.#allowLoopbackHttp);
     const clientId = `og_${randomBytes(16).toString('base64url')}`;
     const secret = client.public ? undefined : randomBytes(32).toString('base64url');
@@ -70,6 +80,7 @@ export class ClientRegistry {
       );
       await tx.notify(CLIENTS_TOPIC, clientId);
     });
+    await this.#record('client.create', clientId, actor);
     const info: ClientInfo = { ...client, clientId, disabled: false, createdAt: now, updatedAt: now };
     return secret === undefined ? { client: info } : { client: info, clientSecret: secret };
   }
@@ -86,7 +97,7 @@ export class ClientRegistry {
   }
 
   /** Changes registration fields; what is not given stays as it was. The kind never changes. */
-  async update(clientId: string, patch: Partial<ClientInput>): Promise<ClientInfo> {
+  async update(clientId: string, patch: Partial<ClientInput>, actor = 'operator'): Promise<ClientInfo> {
     const current = await this.get(clientId);
     const merged = validateClientInput({ ...current, ...definedOnly(patch) }, this.#allowLoopbackHttp);
     if (merged.kind !== current.kind || merged.public !== current.public) {
@@ -100,10 +111,11 @@ export class ClientRegistry {
       'UPDATE clients SET name = $2, metadata = $3, department = $4, updated_at = $5 WHERE id = $1',
       [merged.name, JSON.stringify(merged), merged.department ?? null, Date.now()],
     );
+    await this.#record('client.update', clientId, actor);
     return this.get(clientId);
   }
 
-  async rotateSecret(clientId: string): Promise<CreatedClient> {
+  async rotateSecret(clientId: string, actor = 'operator'): Promise<CreatedClient> {
     const current = await this.get(clientId);
     if (current.public) throw new IdentityError('ERR_CLIENT_INVALID', 'a public client has no secret');
     const secret = randomBytes(32).toString('base64url');
@@ -111,14 +123,16 @@ export class ClientRegistry {
       seal(this.#masterKey, secret, aad(clientId)),
       Date.now(),
     ]);
+    await this.#record('client.rotate_secret', clientId, actor);
     return { client: await this.get(clientId), clientSecret: secret };
   }
 
-  async setDisabled(clientId: string, disabled: boolean): Promise<ClientInfo> {
+  async setDisabled(clientId: string, disabled: boolean, actor = 'operator'): Promise<ClientInfo> {
     await this.#save(clientId, 'UPDATE clients SET disabled = $2, updated_at = $3 WHERE id = $1', [
       disabled ? 1 : 0,
       Date.now(),
     ]);
+    await this.#record(disabled ? 'client.disable' : 'client.enable', clientId, actor);
     return this.get(clientId);
   }
 
@@ -134,6 +148,10 @@ export class ClientRegistry {
       ? open(this.#masterKey, row.secret_sealed, aad(row.id)).toString('utf8')
       : undefined;
     return toProviderMetadata(row.id, client, secret);
+  }
+
+  async #record(action: string, clientId: string, actor: string): Promise<void> {
+    await this.#audit?.write({ action, outcome: 'success', actor, clientId });
   }
 
   async #row(clientId: string): Promise<ClientRow> {

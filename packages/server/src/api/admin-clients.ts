@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { AuditSink, Identity } from '@onegate/identity';
+import type { Identity } from '@onegate/identity';
 import { jsonBody, parseBody } from './parse-body.ts';
 import { requireScope, type ApiState } from './platform-auth.ts';
 
@@ -38,19 +38,19 @@ function toInput(body: ClientBody) {
 }
 
 /** `/api/v1/admin/clients`: the same operations as `onegate client …`, for the `admin` scope. */
-export function adminClientRoutes(identity: Identity, audit: AuditSink): Router<ApiState> {
+export function adminClientRoutes(identity: Identity): Router<ApiState> {
   const router = new Router<ApiState>({ prefix: '/api/v1/admin/clients' });
   router.use(requireScope(identity, 'admin'), jsonBody());
-  const record = (ctx: { state: ApiState; ip: string }, action: string, clientId: string) =>
-    audit.write({ action, outcome: 'success', actor: ctx.state.caller.clientId, clientId, address: ctx.ip });
 
   router.get('/', async (ctx) => {
     ctx.body = { clients: await identity.clients.list() };
   });
 
   router.post('/', async (ctx) => {
-    const created = await identity.clients.add(toInput(parseBody(ctx, createSchema)));
-    await record(ctx, 'client.create', created.client.clientId);
+    const created = await identity.clients.add(
+      toInput(parseBody(ctx, createSchema)),
+      ctx.state.caller.clientId,
+    );
     ctx.status = 201;
     ctx.body = {
       client_id: created.client.clientId,
@@ -66,14 +66,16 @@ export function adminClientRoutes(identity: Identity, audit: AuditSink): Router<
   router.patch('/:id', async (ctx) => {
     const body = parseBody(ctx, updateSchema);
     const input = toInput(body);
-    const client = await identity.clients.update(ctx.params['id']!, { ...input, name: body.name });
-    await record(ctx, 'client.update', client.clientId);
+    const client = await identity.clients.update(
+      ctx.params['id']!,
+      { ...input, name: body.name },
+      ctx.state.caller.clientId,
+    );
     ctx.body = { client };
   });
 
   router.post('/:id/rotate-secret', async (ctx) => {
-    const rotated = await identity.clients.rotateSecret(ctx.params['id']!);
-    await record(ctx, 'client.rotate_secret', rotated.client.clientId);
+    const rotated = await identity.clients.rotateSecret(ctx.params['id']!, ctx.state.caller.clientId);
     ctx.body = { client_id: rotated.client.clientId, client_secret: rotated.clientSecret };
   });
 
@@ -82,8 +84,11 @@ export function adminClientRoutes(identity: Identity, audit: AuditSink): Router<
     ['enable', false],
   ] as const) {
     router.post(`/:id/${path}`, async (ctx) => {
-      const client = await identity.clients.setDisabled(ctx.params['id']!, disabled);
-      await record(ctx, `client.${path}`, client.clientId);
+      const client = await identity.clients.setDisabled(
+        ctx.params['id']!,
+        disabled,
+        ctx.state.caller.clientId,
+      );
       ctx.body = { client };
     });
   }

@@ -1,0 +1,155 @@
+import type { Command } from 'commander';
+import {
+  identityServices,
+  IdentityError,
+  loadMasterKey,
+  StoreAuditSink,
+  type IdentityErrorCode,
+  type IdentityServices,
+  type MasterKey,
+} from '@onegate/identity';
+import { loadConfig, migrateAll, type Config } from '@onegate/server';
+import { openStore, type MigrationResult, type Store } from '@onegate/store';
+
+/** What an identity command runs with. */
+export interface CliContext {
+  config: Config;
+  store: Store;
+  masterKey: MasterKey;
+  migrations: MigrationResult[];
+  services: IdentityServices;
+}
+
+/**
+ * Runs `run` with the identity services on the configured database, and
+ * always closes the store. A missing master key is created only in
+ * development or by `onegate init` (`createMasterKey`): in production its
+ * absence means init has not run. The key is loaded before the database is
+ * touched, so a command refused for want of it migrates nothing.
+ * Identity errors end the process with their exit code (see `exitCodeFor`).
+ */
+export async function withIdentity(
+  run: (context: CliContext) => Promise<void>,
+  options: { createMasterKey?: boolean } = {},
+): Promise<void> {
+  try {
+    const config = loadConfig();
+    const development = config.env === 'development';
+    const masterKey = await loadMasterKey({
+      env: process.env,
+      dataDir: config.dataDir,
+      create: options.createMasterKey === true || development,
+    });
+    if (masterKey.source === 'created' && !options.createMasterKey) {
+      process.stderr.write(
+        `onegate: created a new development master key ${masterKey.path}; back it up, sealed secrets depend on it\n`,
+      );
+    }
+    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      const migrations = await migrateAll(store);
+      const services = identityServices({
+        store,
+        audit: new StoreAuditSink(store),
+        masterKey: masterKey.key,
+        passwordHash: {
+          memoryKiB: config.argon2MemoryKiB,
+          timeCost: config.argon2TimeCost,
+          parallelism: config.argon2Parallelism,
+        },
+        development,
+      });
+      await run({ config, store, masterKey, migrations, services });
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    if (err instanceof IdentityError) {
+      process.stderr.write(`onegate: ${err.message}\n`);
+      process.exit(exitCodeFor(err.code));
+    }
+    throw err;
+  }
+}
+
+/** Input the caller can fix is a bad invocation (2); not found, duplicates and the rest failed (1). */
+function exitCodeFor(code: IdentityErrorCode): 1 | 2 {
+  switch (code) {
+    case 'ERR_CLIENT_INVALID':
+    case 'ERR_ACCOUNT_INVALID':
+    case 'ERR_PASSWORD_POLICY':
+    case 'ERR_CONFIG_INVALID':
+      return 2;
+    case 'ERR_CLIENT_NOT_FOUND':
+    case 'ERR_ACCOUNT_NOT_FOUND':
+    case 'ERR_ACCOUNT_EXISTS':
+    case 'ERR_ACCOUNT_DISABLED':
+    case 'ERR_INVALID_CREDENTIALS':
+    case 'ERR_INVALID_TOKEN':
+    case 'ERR_THROTTLED':
+    case 'ERR_KEY_UNAVAILABLE':
+    case 'ERR_SEALED_DATA':
+    case 'ERR_NOT_INITIALIZED':
+      return 1;
+  }
+}
+
+export const EXIT_CODES_HELP = `
+Exit codes: 0 done; 1 the operation failed (not found, already exists, database
+unreachable, not initialized); 2 bad invocation or invalid input (the message
+says what to change).`;
+
+/**
+ * Makes a command group's usage errors (unknown option, missing argument or
+ * required option) exit 2, as the README's exit codes say; help still exits 0.
+ */
+export function usageErrorsExit2(group: Command): Command {
+  return group.exitOverride((err) => process.exit(err.exitCode === 1 ? 2 : err.exitCode));
+}
+
+/** Refuses an invocation the command itself checked; call before opening the store. */
+export function refuse(message: string): never {
+  process.stderr.write(`onegate: ${message}\n`);
+  process.exit(2);
+}
+
+/** Collects a repeatable option into an array. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+// Output shared by the identity commands.
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+export function printLines(lines: string[]): void {
+  process.stdout.write(lines.map((line) => `${line}\n`).join(''));
+}
+
+/** `label: value` lines with the values aligned. */
+export function fields(pairs: Array<[string, string]>): string[] {
+  const width = Math.max(...pairs.map(([label]) => label.length)) + 2;
+  return pairs.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`.trimEnd());
+}
+
+/** Columns padded to their widest cell; the first row is the header. */
+export function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** Epoch ms as an ISO date to the second; `-` when unset. */
+export function isoDate(ms: number | undefined): string {
+  return ms === undefined ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function yesNo(value: boolean): string {
+  return value ? 'yes' : 'no';
+}
