@@ -3,12 +3,13 @@ import type { Middleware } from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import type { MigrationSet, Store } from '@onegate/store';
+import { IdentityError } from './errors.ts';
 import { accountMigrations } from './accounts/account-migrations.ts';
 import type { AccountService } from './accounts/account-service.ts';
 import type { Account } from './accounts/account.ts';
 import { auditMigrations, type AuditSink } from './audit/audit-sink.ts';
 import { clientMigrations } from './clients/client-migrations.ts';
-import type { ClientRegistry } from './clients/client-registry.ts';
+import { CLIENTS_TOPIC, type ClientRegistry } from './clients/client-registry.ts';
 import { CsrfGuard } from './interactions/csrf.ts';
 import { interactionRoutes } from './interactions/interaction-routes.ts';
 import { deriveKey } from './keys/master-key.ts';
@@ -101,9 +102,16 @@ export class Identity {
     const identity = new Identity(options);
     if (options.createKeys) await identity.keys.ensure(options.settings.signingAlgs);
     await identity.#reload();
-    identity.#unsubscribe = await options.store.subscribe(SIGNING_KEYS_TOPIC, () => {
+    const stopKeys = await options.store.subscribe(SIGNING_KEYS_TOPIC, () => {
       identity.#reload().catch(options.onError);
     });
+    const stopClients = await options.store.subscribe(CLIENTS_TOPIC, (change) => {
+      identity.clients.invalidate(change.resync ? undefined : change.key);
+    });
+    identity.#unsubscribe = () => {
+      stopKeys();
+      stopClients();
+    };
     identity.#retries.start();
     identity.#timer = setInterval(() => {
       void identity.#sweep();
@@ -154,8 +162,10 @@ export class Identity {
       issuer: this.settings.issuer,
       audience: platformResource(this.settings.issuer),
     });
-    const client = await this.clients.get(caller.clientId).catch(() => undefined);
-    if (!client || client.disabled) return Promise.reject(new Error('client disabled'));
+    // Disabled or deleted clients have no metadata: their unexpired tokens stop working too.
+    if (!(await this.clients.providerMetadata(caller.clientId))) {
+      throw new IdentityError('ERR_INVALID_TOKEN', 'the access token is not valid for this API');
+    }
     return caller;
   }
 

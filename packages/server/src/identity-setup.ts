@@ -1,4 +1,4 @@
-import { Identity, loadMasterKey, StoreAuditSink, type AuditSink } from '@onegate/identity';
+import { Identity, loadMasterKey, StoreAuditSink } from '@onegate/identity';
 import type { Store } from '@onegate/store';
 import type { Config } from './config/settings.ts';
 import type { Logger } from './logger.ts';
@@ -12,7 +12,7 @@ export async function startIdentity(
   config: Config,
   store: Store,
   logger: Logger,
-): Promise<{ identity: Identity; audit: AuditSink }> {
+): Promise<{ identity: Identity; audit: StoreAuditSink }> {
   const development = config.env === 'development';
   const master = await loadMasterKey({ env: process.env, dataDir: config.dataDir, create: development });
   if (master.source === 'created') {

@@ -54,9 +54,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       store,
       identity,
       shutdown: () =>
-        (stopping ??= drain(server, store, lifecycle, logger, config.shutdownTimeoutMs, () =>
-          identity.close(),
-        )),
+        (stopping ??= drain(server, store, lifecycle, logger, config.shutdownTimeoutMs, async () => {
+          await identity.close();
+          // Every acknowledged audit event is committed before the store closes.
+          await audit.flush();
+        })),
     };
   } catch (err) {
     await store.close();

@@ -38,6 +38,9 @@ interface ClientRow {
 
 export const CLIENTS_TOPIC = 'identity.clients';
 
+/** Registered clients whose provider metadata is kept in memory; a government has hundreds, not thousands. */
+const CACHE_LIMIT = 5000;
+
 /** Registered apps and services, with secrets sealed at rest under the master key. */
 export class ClientRegistry {
   readonly #store: Store;
@@ -45,6 +48,8 @@ export class ClientRegistry {
   readonly #allowLoopbackHttp: boolean;
 
   readonly #audit: AuditSink | undefined;
+  /** Provider metadata per client: read and unsealed once, not on every token request. */
+  readonly #cache = new Map<string, AdapterPayload>();
 
   /** Every change is audited when `audit` is given, with the acting operator or client as actor. */
   constructor(options: {
@@ -138,6 +143,29 @@ export class ClientRegistry {
 
   /** oidc-provider client metadata, or undefined for an unknown or disabled client (→ invalid_client). */
   async providerMetadata(clientId: string): Promise<AdapterPayload | undefined> {
+    const cached = this.#cache.get(clientId);
+    // A copy: the caller must not be able to change what the next request sees.
+    if (cached) return structuredClone(cached);
+    const loaded = await this.#loadMetadata(clientId);
+    // Only registered clients are cached, so unknown ids sent by anyone cannot fill memory.
+    if (loaded) {
+      if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+      this.#cache.set(clientId, loaded);
+    }
+    return loaded;
+  }
+
+  /**
+   * Forgets cached metadata: of one client, or of all (`undefined`). The server
+   * calls this from the change feed when another process changed a client;
+   * this registry's own changes forget theirs at once.
+   */
+  invalidate(clientId?: string): void {
+    if (clientId === undefined) this.#cache.clear();
+    else this.#cache.delete(clientId);
+  }
+
+  async #loadMetadata(clientId: string): Promise<AdapterPayload | undefined> {
     const row = await this.#store.maybeOne<ClientRow>(
       'SELECT id, kind, metadata, secret_sealed, disabled, created_at, updated_at FROM clients WHERE id = $1',
       [clientId],
@@ -169,6 +197,7 @@ export class ClientRegistry {
       if (changed === 0) throw new IdentityError('ERR_CLIENT_NOT_FOUND', 'no such client');
       await tx.notify(CLIENTS_TOPIC, clientId);
     });
+    this.invalidate(clientId);
   }
 }
 
