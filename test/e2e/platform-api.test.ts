@@ -126,3 +126,75 @@ describe.each(engines)('platform API tokens on %s', (engine) => {
     expect(after).toBe(before);
   });
 });
+
+describe('the admin accounts API', () => {
+  let platform: Platform;
+  let token: string;
+
+  beforeAll(async () => {
+    platform = await startPlatform('sqlite');
+    const { client, clientSecret } = await platform.server.identity.clients.add({
+      name: 'admin',
+      scopes: ['admin'],
+    });
+    const config = await oidc.discovery(new URL(platform.issuer), client.clientId, clientSecret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+    });
+    token = (await oidc.clientCredentialsGrant(config, { scope: 'admin' })).access_token;
+  });
+  afterAll(() => platform?.stop());
+
+  const call = (path: string, method = 'GET', body?: unknown) =>
+    fetch(`${platform.issuer}/api/v1/admin/accounts${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it('creates an account whose password then signs in, and lists it with personal data masked', async () => {
+    const created = await call('', 'POST', {
+      username: 'zhang.min',
+      password: 'a long passphrase 2026',
+      phone: '+86 139 0000 1234',
+      email: 'zhang.min@example.cn',
+    });
+    expect(created.status).toBe(201);
+    const { account } = (await created.json()) as { account: { id: string; phone: string; email: string } };
+    expect(account).toMatchObject({ phone: '139****1234', email: 'z***@example.cn' });
+    const listed = await (await call('')).text();
+    expect(listed).toContain('zhang.min');
+    expect(listed).not.toContain('13900001234');
+    expect(listed).not.toContain('zhang.min@example.cn');
+    const signIn = await platform.server.identity.accounts.signIn({
+      login: '13900001234',
+      password: 'a long passphrase 2026',
+      address: '127.0.0.1',
+    });
+    expect(signIn.ok).toBe(true);
+  });
+
+  it('refuses a weak password with the policy reasons, and a duplicate with 409', async () => {
+    const weak = await call('', 'POST', { username: 'weak.one', password: 'password' });
+    expect(weak.status).toBe(400);
+    expect(await weak.json()).toMatchObject({ error: 'password_policy' });
+    const duplicate = await call('', 'POST', {
+      username: 'zhang.min',
+      password: 'another long passphrase 9',
+    });
+    expect(duplicate.status).toBe(409);
+  });
+
+  it('disables an account so it can no longer sign in', async () => {
+    const { account } = (await (
+      await call('', 'POST', { username: 'soon.disabled', password: 'a long passphrase 2026' })
+    ).json()) as { account: { id: string } };
+    expect((await call(`/${account.id}/disable`, 'POST')).status).toBe(200);
+    const attempt = await platform.server.identity.accounts.signIn({
+      login: 'soon.disabled',
+      password: 'a long passphrase 2026',
+      address: '127.0.0.1',
+    });
+    expect(attempt).toEqual({ ok: false, error: { code: 'invalid_credentials' } });
+    expect((await call('/no-such-id')).status).toBe(404);
+  });
+});

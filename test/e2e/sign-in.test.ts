@@ -180,6 +180,28 @@ describe.each(engines)('single sign-on on %s', (engine) => {
     });
   });
 
+  it('accepts a pushed authorization request (RFC 9126) and completes SSO through it', async () => {
+    const browser = new Browser();
+    const first = await authorize(appB, browser);
+    await first.exchange(await signIn(browser, first.landing, appB.redirectUri));
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = await oidc.buildAuthorizationUrlWithPAR(appB.config, {
+      redirect_uri: appB.redirectUri,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'par',
+    });
+    expect(url.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
+    expect(url.searchParams.get('redirect_uri')).toBeNull();
+    const landing = await browser.visit(url.toString(), appB.redirectUri);
+    const tokens = await oidc.authorizationCodeGrant(appB.config, new URL(landing.url), {
+      pkceCodeVerifier: verifier,
+      expectedState: 'par',
+    });
+    expect(tokens.claims()?.acr).toBe('urn:onegate:acr:low');
+  });
+
   it('answers prompt=none with a code inside a session and login_required outside one', async () => {
     const browser = new Browser();
     const first = await authorize(appB, browser);

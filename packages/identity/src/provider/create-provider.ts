@@ -8,6 +8,7 @@ import Provider, {
 } from 'oidc-provider';
 import { OIDC_SCOPES, PLATFORM_SCOPES } from '../clients/scopes.ts';
 import { ACR_VALUES } from './acr.ts';
+import { remainingSeconds } from './lifetimes.ts';
 import { outboundFetch } from './outbound-fetch.ts';
 import { resourceIndicators } from './platform-resource.ts';
 import { onegateInteractionPolicy } from './step-up.ts';
@@ -123,10 +124,10 @@ export function createProvider(deps: ProviderDeps): Provider {
       // A grant is the remembered consent; refresh tokens and sessions have their own, shorter limits.
       Grant: 365 * 86_400,
       Session: (_ctx, session) =>
-        remaining(session.loginTs, settings.sessionMaxSeconds, settings.sessionIdleSeconds),
+        remainingSeconds(session.loginTs, settings.sessionMaxSeconds, settings.sessionIdleSeconds),
       // iiat is the first issue of a rotated chain, so rotation never extends the chain's life.
       RefreshToken: (_ctx, token) =>
-        remaining((token as { iiat?: number }).iiat ?? token.iat, settings.refreshTokenMaxSeconds),
+        remainingSeconds((token as { iiat?: number }).iiat ?? token.iat, settings.refreshTokenMaxSeconds),
     },
     fetch: outboundFetch({
       allowedHosts: settings.outboundAllowedHosts,
@@ -137,11 +138,4 @@ export function createProvider(deps: ProviderDeps): Provider {
     conformIdTokenClaims: true,
   };
   return new Provider(settings.issuer, configuration);
-}
-
-/** Seconds left before an absolute deadline `max` from `start`, capped by an idle window when given. */
-function remaining(startSeconds: number | undefined, max: number, idle?: number): number {
-  const now = Math.floor(Date.now() / 1000);
-  const left = startSeconds === undefined ? max : max - (now - startSeconds);
-  return Math.max(1, idle === undefined ? left : Math.min(idle, left));
 }
