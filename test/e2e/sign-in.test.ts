@@ -277,6 +277,26 @@ describe.each(engines)('single sign-on on %s', (engine) => {
       expect(payload['nonce']).toBeUndefined();
     }
 
+    // An app that was down when the citizen signed out still learns of it, from a retry.
+    receiverB.failNext = 1;
+    const again = new Browser();
+    const signInA = await authorize(appA, again);
+    const backA = await signIn(again, signInA.landing, appA.redirectUri);
+    const idToken = (await signInA.exchange(backA)).id_token!;
+    const signInB = await authorize(appB, again);
+    await signInB.exchange(signInB.landing);
+    const tokensBefore = receiverB.tokens.length;
+    const confirmAgain = await again.visit(
+      oidc
+        .buildEndSessionUrl(appA.config, { id_token_hint: idToken, post_logout_redirect_uri: signedOut })
+        .toString(),
+      signedOut,
+    );
+    await again.submit(confirmAgain, { logout: 'yes' }, signedOut);
+    expect(receiverB.tokens.length).toBe(tokensBefore);
+    await platform.server.identity.deliverDueLogouts(Date.now() + 6_000);
+    expect(receiverB.tokens.length).toBe(tokensBefore + 1);
+
     // The session is gone everywhere: app B now needs a sign-in again.
     const after = await authorize(appB, browser, { prompt: 'none' });
     expect(new URL(after.landing.url).searchParams.get('error')).toBe('login_required');

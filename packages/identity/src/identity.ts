@@ -169,6 +169,11 @@ export class Identity {
     return caller;
   }
 
+  /** Delivers the back-channel logouts that are due now (the background timer does this every 2 s). */
+  deliverDueLogouts(now = Date.now()): Promise<void> {
+    return this.#retries.runDue(now);
+  }
+
   async findAccount(id: string): Promise<Account | undefined> {
     return this.accounts.find(id);
   }

@@ -127,7 +127,7 @@ const zhCN: Messages = {
 
   consentTitle: '授权',
   consentAsks: (app) => `${app} 请求：`,
-  consentExplanation: '只有在您允许后，该应用才能获得以下信息。您也可以拒绝。',
+  consentExplanation: '只有在您允许后，该应用才能获得上述信息。您也可以拒绝。',
   allow: '允许',
   deny: '拒绝',
   scopes: {

@@ -88,7 +88,8 @@ input:focus-visible {
 .lang-switch ul {
   display: flex;
   gap: 0.25rem;
-  margin: 0;
+  /* The links' padding stays a touch target but their text lines up with the page's edges. */
+  margin: 0 -0.75rem;
   padding: 0;
   list-style: none;
 }
