@@ -74,24 +74,13 @@ export async function withIdentity(
 
 /** Input the caller can fix is a bad invocation (2); not found, duplicates and the rest failed (1). */
 function exitCodeFor(code: IdentityErrorCode): 1 | 2 {
-  switch (code) {
-    case 'ERR_CLIENT_INVALID':
-    case 'ERR_ACCOUNT_INVALID':
-    case 'ERR_PASSWORD_POLICY':
-    case 'ERR_CONFIG_INVALID':
-      return 2;
-    case 'ERR_CLIENT_NOT_FOUND':
-    case 'ERR_ACCOUNT_NOT_FOUND':
-    case 'ERR_ACCOUNT_EXISTS':
-    case 'ERR_ACCOUNT_DISABLED':
-    case 'ERR_INVALID_CREDENTIALS':
-    case 'ERR_INVALID_TOKEN':
-    case 'ERR_THROTTLED':
-    case 'ERR_KEY_UNAVAILABLE':
-    case 'ERR_SEALED_DATA':
-    case 'ERR_NOT_INITIALIZED':
-      return 1;
-  }
+  const invalidInput: readonly IdentityErrorCode[] = [
+    'ERR_CLIENT_INVALID',
+    'ERR_ACCOUNT_INVALID',
+    'ERR_PASSWORD_POLICY',
+    'ERR_CONFIG_INVALID',
+  ];
+  return invalidInput.includes(code) ? 2 : 1;
 }
 
 export const EXIT_CODES_HELP = `

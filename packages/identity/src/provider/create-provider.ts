@@ -74,9 +74,15 @@ export function createProvider(deps: ProviderDeps): Provider {
       createHmac('sha256', deps.pairwiseKey).update(`${client.clientId}\0${accountId}`).digest('base64url'),
     cookies: {
       keys: deps.cookieKeys,
-      // __Host- needs Secure; over plain-HTTP development the browser would drop it.
+      // __Host- needs Secure and Path=/, so only the session cookie can have it: the interaction and
+      // resume cookies are scoped to /interaction/<uid> and /auth/<uid>, and a browser drops a __Host-
+      // cookie with such a path. Over plain-HTTP development the browser would drop either prefix.
       names: secure
-        ? { session: '__Host-og_session', interaction: '__Host-og_interaction', resume: '__Host-og_resume' }
+        ? {
+            session: '__Host-og_session',
+            interaction: '__Secure-og_interaction',
+            resume: '__Secure-og_resume',
+          }
         : { session: 'og_session', interaction: 'og_interaction', resume: 'og_resume' },
       long: sessionCookie,
       short: cookie,
