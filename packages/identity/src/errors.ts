@@ -13,7 +13,10 @@ export type IdentityErrorCode =
   | 'ERR_KEY_UNAVAILABLE'
   | 'ERR_SEALED_DATA'
   | 'ERR_NOT_INITIALIZED'
-  | 'ERR_CONFIG_INVALID';
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_TOTP_SECRET_INVALID'
+  | 'ERR_TOTP_ALREADY_ACTIVE'
+  | 'ERR_TOTP_NOT_ENROLLED';
 
 /**
  * The one error type of `@onegate/identity`. Messages are safe to show to the

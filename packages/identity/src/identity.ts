@@ -18,6 +18,8 @@ import { SIGNING_KEYS_TOPIC, type LoadedSigningKeys, type SigningKeys } from './
 import type { SigningAlg } from './keys/signing-algorithms.ts';
 import { throttleMigrations } from './passwords/login-throttle.ts';
 import type { PasswordHashParams } from './passwords/password-hasher.ts';
+import { recoveryCodeMigrations } from './second-factors/recovery-codes.ts';
+import { totpMigrations } from './second-factors/totp-enrolment.ts';
 import { identityServices } from './services.ts';
 import { verifyPlatformToken, type PlatformCaller } from './platform-token.ts';
 import { auditProviderEvents } from './provider/audit-events.ts';
@@ -38,6 +40,8 @@ export const identityMigrations: readonly MigrationSet[] = [
   oidcMigrations,
   throttleMigrations,
   backchannelMigrations,
+  totpMigrations,
+  recoveryCodeMigrations,
 ];
 
 export interface IdentitySettings extends ProviderSettings {

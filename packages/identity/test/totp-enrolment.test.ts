@@ -1,0 +1,179 @@
+import { createSecretKey, randomBytes } from 'node:crypto';
+import type { Store } from '@onegate/store';
+import { createTestDatabase, engines, type TestDatabase } from '@onegate/store/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdentityError } from '../src/errors.ts';
+import { open } from '../src/keys/index.ts';
+import { TotpFactors, base32Decode, totpAt, totpMigrations } from '../src/second-factors/index.ts';
+
+const T0 = Date.UTC(2030, 0, 1);
+const STEP = 30_000;
+const LABEL = { account: 'zhang.san', issuer: 'OneGate 统一身份认证' };
+
+async function expectIdentityError(promise: Promise<unknown>, code: string): Promise<void> {
+  await expect(promise).rejects.toBeInstanceOf(IdentityError);
+  await expect(promise).rejects.toMatchObject({ code });
+}
+
+describe.each(engines)('TOTP authenticators on %s', (engine) => {
+  const masterKey = createSecretKey(randomBytes(32));
+  let db: TestDatabase;
+  let store: Store;
+  let factors: TotpFactors;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(engine);
+    store = await db.open();
+    await store.migrate(totpMigrations);
+    factors = new TotpFactors({ store, masterKey });
+  });
+  afterAll(() => db.drop());
+
+  /** Enrols and activates `accountId` at T0; returns the secret, as the user's app holds it. */
+  async function enrolled(accountId: string): Promise<Buffer> {
+    const { secretBase32 } = await factors.begin(accountId, LABEL, T0);
+    const secret = base32Decode(secretBase32);
+    expect(await factors.activate(accountId, totpAt(secret, T0), T0)).toMatchObject({ ok: true });
+    return secret;
+  }
+
+  it('starts an enrolment with a 160-bit secret, its otpauth URI and an SVG QR code', async () => {
+    const enrolment = await factors.begin('account-begin', LABEL, T0);
+    expect(base32Decode(enrolment.secretBase32)).toHaveLength(20);
+    expect(enrolment.otpauthUri).toContain(`secret=${enrolment.secretBase32}&`);
+    expect(enrolment.otpauthUri).toContain('otpauth://totp/OneGate%20%E7%BB%9F');
+    expect(enrolment.qrSvg).toMatch(/^<svg[\s>]/);
+    expect(enrolment.qrSvg).toContain('</svg>');
+    expect(enrolment.qrSvg).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+    expect(await factors.isActive('account-begin')).toBe(false);
+  });
+
+  it('keeps the secret sealed at rest, bound to its account', async () => {
+    const { secretBase32 } = await factors.begin('account-sealed', LABEL, T0);
+    const secret = base32Decode(secretBase32);
+    const row = await store.one<Record<string, unknown>>(
+      'SELECT * FROM identity_totp WHERE account_id = $1',
+      ['account-sealed'],
+    );
+    const raw = JSON.stringify(row);
+    for (const form of [
+      secretBase32,
+      secretBase32.toLowerCase(),
+      secret.toString('hex'),
+      secret.toString('base64'),
+      secret.toString('base64url'),
+    ]) {
+      expect(raw).not.toContain(form);
+    }
+    expect(raw).not.toContain(secret.toString('latin1'));
+    const sealed = row['sealed_secret'] as string;
+    expect(sealed).toMatch(/^v1\./);
+    expect(open(masterKey, sealed, 'totp:account-sealed').equals(secret)).toBe(true);
+    expect(() => open(masterKey, sealed, 'totp:someone-else')).toThrow(IdentityError);
+
+    // Copied into another account's row, the sealed secret does not open.
+    await enrolled('account-victim');
+    await store.exec("UPDATE identity_totp SET sealed_secret = $1 WHERE account_id = 'account-victim'", [
+      sealed,
+    ]);
+    await expectIdentityError(factors.verify('account-victim', totpAt(secret, T0), T0), 'ERR_SEALED_DATA');
+  });
+
+  it('activates with a correct first code only, then verifies sign-in codes', async () => {
+    const { secretBase32 } = await factors.begin('account-activate', LABEL, T0);
+    const secret = base32Decode(secretBase32);
+    const right = totpAt(secret, T0);
+    const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, '0');
+    expect(await factors.activate('account-activate', wrong, T0)).toEqual({ ok: false, reason: 'invalid' });
+    expect(await factors.isActive('account-activate')).toBe(false);
+    await expectIdentityError(factors.verify('account-activate', right, T0), 'ERR_TOTP_NOT_ENROLLED');
+
+    expect(await factors.activate('account-activate', right, T0)).toEqual({ ok: true, step: T0 / STEP });
+    expect(await factors.isActive('account-activate')).toBe(true);
+    const row = await store.one<{ state: string; activated_at: unknown }>(
+      "SELECT state, activated_at FROM identity_totp WHERE account_id = 'account-activate'",
+    );
+    expect(row.state).toBe('active');
+    expect(Number(row.activated_at)).toBe(T0);
+
+    // The activation code is spent; the next step's code signs in, a wrong one does not.
+    expect(await factors.verify('account-activate', right, T0)).toEqual({ ok: false, reason: 'replayed' });
+    const next = totpAt(secret, T0 + STEP);
+    expect(await factors.verify('account-activate', wrong, T0 + STEP)).toMatchObject({ ok: false });
+    expect(await factors.verify('account-activate', next, T0 + STEP)).toEqual({
+      ok: true,
+      step: T0 / STEP + 1,
+    });
+  });
+
+  it('refuses a replayed code and an older code after a newer one, across restarts', async () => {
+    const secret = await enrolled('account-replay');
+    const now = T0 + 10 * STEP;
+    const newer = totpAt(secret, now);
+    const older = totpAt(secret, now - STEP);
+    expect(await factors.verify('account-replay', newer, now)).toMatchObject({ ok: true });
+    expect(await factors.verify('account-replay', newer, now)).toEqual({ ok: false, reason: 'replayed' });
+    const elsewhere = new TotpFactors({ store: await db.open(), masterKey });
+    expect(await elsewhere.verify('account-replay', newer, now + 1000)).toEqual({
+      ok: false,
+      reason: 'replayed',
+    });
+    expect(await elsewhere.verify('account-replay', older, now)).toEqual({ ok: false, reason: 'replayed' });
+  });
+
+  it('lets exactly one of two connections use the same code at once', async () => {
+    const secret = await enrolled('account-race');
+    const first = new TotpFactors({ store: await db.open(), masterKey });
+    const second = new TotpFactors({ store: await db.open(), masterKey });
+    for (let round = 1; round <= 5; round++) {
+      const now = T0 + round * 3 * STEP;
+      const code = totpAt(secret, now);
+      const results = await Promise.all([
+        first.verify('account-race', code, now),
+        second.verify('account-race', code, now),
+        first.verify('account-race', code, now),
+        second.verify('account-race', code, now),
+      ]);
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.filter((r) => !r.ok && r.reason === 'replayed')).toHaveLength(3);
+    }
+  });
+
+  it('replaces a pending enrolment, whose old secret then no longer activates', async () => {
+    const old = base32Decode((await factors.begin('account-replace', LABEL, T0)).secretBase32);
+    const fresh = base32Decode((await factors.begin('account-replace', LABEL, T0 + 1000)).secretBase32);
+    expect(fresh.equals(old)).toBe(false);
+    expect(await factors.activate('account-replace', totpAt(old, T0), T0)).toEqual({
+      ok: false,
+      reason: 'invalid',
+    });
+    expect(await factors.activate('account-replace', totpAt(fresh, T0), T0)).toMatchObject({ ok: true });
+  });
+
+  it('refuses to start over or activate again while active, until removed', async () => {
+    const secret = await enrolled('account-active');
+    await expectIdentityError(factors.begin('account-active', LABEL, T0), 'ERR_TOTP_ALREADY_ACTIVE');
+    await expectIdentityError(
+      factors.activate('account-active', totpAt(secret, T0 + STEP), T0 + STEP),
+      'ERR_TOTP_ALREADY_ACTIVE',
+    );
+    // The refused begin left the active secret as it was.
+    expect(await factors.verify('account-active', totpAt(secret, T0 + STEP), T0 + STEP)).toMatchObject({
+      ok: true,
+    });
+
+    expect(await factors.remove('account-active')).toBe(true);
+    expect(await factors.remove('account-active')).toBe(false);
+    expect(await factors.isActive('account-active')).toBe(false);
+    await expectIdentityError(
+      factors.verify('account-active', totpAt(secret, T0), T0),
+      'ERR_TOTP_NOT_ENROLLED',
+    );
+    await enrolled('account-active');
+  });
+
+  it('refuses to activate what was never started', async () => {
+    await expectIdentityError(factors.activate('account-none', '123456', T0), 'ERR_TOTP_NOT_ENROLLED');
+    expect(await factors.isActive('account-none')).toBe(false);
+  });
+});
