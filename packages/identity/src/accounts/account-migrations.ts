@@ -6,22 +6,7 @@ export const accountMigrations: MigrationSet = {
     {
       version: 1,
       name: 'accounts',
-      up: {
-        sqlite: `CREATE TABLE accounts (
-  id TEXT PRIMARY KEY,
-  username TEXT NOT NULL UNIQUE,
-  phone TEXT UNIQUE,
-  email TEXT UNIQUE,
-  name TEXT,
-  password_hash TEXT,
-  identity_assurance TEXT NOT NULL DEFAULT 'basic',
-  departments TEXT NOT NULL DEFAULT '[]',
-  roles TEXT NOT NULL DEFAULT '[]',
-  disabled INTEGER NOT NULL DEFAULT 0,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-);`,
-        postgres: `CREATE TABLE accounts (
+      up: `CREATE TABLE accounts (
   id TEXT PRIMARY KEY,
   username TEXT NOT NULL UNIQUE,
   phone TEXT UNIQUE,
@@ -35,7 +20,6 @@ export const accountMigrations: MigrationSet = {
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
 );`,
-      },
     },
   ],
 };

@@ -6,19 +6,7 @@ export const clientMigrations: MigrationSet = {
     {
       version: 1,
       name: 'clients',
-      up: {
-        sqlite: `CREATE TABLE clients (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  metadata TEXT NOT NULL,
-  secret_sealed TEXT,
-  department TEXT,
-  disabled INTEGER NOT NULL DEFAULT 0,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-);`,
-        postgres: `CREATE TABLE clients (
+      up: `CREATE TABLE clients (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
   kind TEXT NOT NULL,
@@ -29,7 +17,6 @@ export const clientMigrations: MigrationSet = {
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
 );`,
-      },
     },
   ],
 };

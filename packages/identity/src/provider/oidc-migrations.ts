@@ -7,23 +7,7 @@ export const oidcMigrations: MigrationSet = {
     {
       version: 1,
       name: 'oidc payloads',
-      up: {
-        sqlite: `CREATE TABLE oidc_payloads (
-  model TEXT NOT NULL,
-  id TEXT NOT NULL,
-  payload TEXT NOT NULL,
-  grant_id TEXT,
-  user_code TEXT,
-  uid TEXT,
-  expires_at INTEGER,
-  consumed_at INTEGER,
-  PRIMARY KEY (model, id)
-);
-CREATE INDEX oidc_payloads_grant ON oidc_payloads (grant_id);
-CREATE INDEX oidc_payloads_uid ON oidc_payloads (uid);
-CREATE INDEX oidc_payloads_user_code ON oidc_payloads (user_code);
-CREATE INDEX oidc_payloads_expires ON oidc_payloads (expires_at);`,
-        postgres: `CREATE TABLE oidc_payloads (
+      up: `CREATE TABLE oidc_payloads (
   model TEXT NOT NULL,
   id TEXT NOT NULL,
   payload TEXT NOT NULL,
@@ -38,27 +22,17 @@ CREATE INDEX oidc_payloads_grant ON oidc_payloads (grant_id);
 CREATE INDEX oidc_payloads_uid ON oidc_payloads (uid);
 CREATE INDEX oidc_payloads_user_code ON oidc_payloads (user_code);
 CREATE INDEX oidc_payloads_expires ON oidc_payloads (expires_at);`,
-      },
     },
     {
       version: 2,
       name: 'remembered consents',
-      up: {
-        sqlite: `CREATE TABLE oidc_consents (
-  account_id TEXT NOT NULL,
-  client_id TEXT NOT NULL,
-  grant_id TEXT NOT NULL,
-  updated_at INTEGER NOT NULL,
-  PRIMARY KEY (account_id, client_id)
-);`,
-        postgres: `CREATE TABLE oidc_consents (
+      up: `CREATE TABLE oidc_consents (
   account_id TEXT NOT NULL,
   client_id TEXT NOT NULL,
   grant_id TEXT NOT NULL,
   updated_at BIGINT NOT NULL,
   PRIMARY KEY (account_id, client_id)
 );`,
-      },
     },
   ],
 };
