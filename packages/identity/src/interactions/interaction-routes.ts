@@ -50,6 +50,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     ctx.body = STYLESHEET;
   });
 
+  // Browsers ask for it on every page; an empty answer keeps a 404 out of their consoles and our logs.
+  router.get('/favicon.ico', (ctx) => {
+    ctx.status = 204;
+    ctx.set('cache-control', 'public, max-age=86400');
+  });
+
   router.get('/interaction/:uid', async (ctx) => {
     const details = await interaction(ctx, deps.provider());
     if (!details) return;
