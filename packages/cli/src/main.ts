@@ -3,6 +3,7 @@ import { registerClient } from './commands/client.ts';
 import { registerInit } from './commands/init.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerSecondFactor } from './commands/second-factor.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerUser } from './commands/user.ts';
 import { fail } from './fail.ts';
@@ -20,6 +21,7 @@ registerMigrate(program);
 registerInit(program);
 registerClient(program);
 registerUser(program);
+registerSecondFactor(program);
 registerKeys(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -16,10 +16,11 @@ import { deriveKey } from './keys/master-key.ts';
 import { identityKeysMigrations } from './keys/key-migrations.ts';
 import { SIGNING_KEYS_TOPIC, type LoadedSigningKeys, type SigningKeys } from './keys/signing-keys.ts';
 import type { SigningAlg } from './keys/signing-algorithms.ts';
-import { throttleMigrations } from './passwords/login-throttle.ts';
+import { LoginThrottle, throttleMigrations } from './passwords/login-throttle.ts';
 import type { PasswordHashParams } from './passwords/password-hasher.ts';
-import { recoveryCodeMigrations } from './second-factors/recovery-codes.ts';
-import { totpMigrations } from './second-factors/totp-enrolment.ts';
+import { LoginProgress, loginProgressMigrations } from './interactions/login-progress.ts';
+import { recoveryCodeMigrations, type RecoveryCodes } from './second-factors/recovery-codes.ts';
+import { totpMigrations, type TotpFactors } from './second-factors/totp-enrolment.ts';
 import { identityServices } from './services.ts';
 import { verifyPlatformToken, type PlatformCaller } from './platform-token.ts';
 import { auditProviderEvents } from './provider/audit-events.ts';
@@ -42,6 +43,7 @@ export const identityMigrations: readonly MigrationSet[] = [
   backchannelMigrations,
   totpMigrations,
   recoveryCodeMigrations,
+  loginProgressMigrations,
 ];
 
 export interface IdentitySettings extends ProviderSettings {
@@ -71,6 +73,8 @@ export class Identity {
   readonly accounts: AccountService;
   readonly clients: ClientRegistry;
   readonly keys: SigningKeys;
+  readonly totp: TotpFactors;
+  readonly recoveryCodes: RecoveryCodes;
   readonly settings: IdentitySettings;
   readonly #options: IdentityOptions;
   readonly #retries: BackchannelRetries;
@@ -94,6 +98,8 @@ export class Identity {
       development: options.settings.development,
     });
     this.keys = services.keys;
+    this.totp = services.totp;
+    this.recoveryCodes = services.recoveryCodes;
     this.clients = services.clients;
     this.accounts = services.accounts;
     this.#retries = new BackchannelRetries({ store, audit, provider: () => this.#provider });
@@ -150,6 +156,13 @@ export class Identity {
       csrf: this.#csrf,
       audit: this.#options.audit,
       consents: this.#consents,
+      secondFactor: {
+        totp: this.totp,
+        recoveryCodes: this.recoveryCodes,
+        progress: new LoginProgress(this.#options.store),
+        throttle: new LoginThrottle(this.#options.store),
+        accounts: this.accounts,
+      },
     });
     const routes = pages.routes();
     return async (ctx, next) => {

@@ -14,3 +14,6 @@ export type { PlatformCaller } from './platform-token.ts';
 export { ACR, type AcrValue } from './provider/acr.ts';
 export { platformResource, PLATFORM_TOKEN_TTL_SECONDS } from './provider/platform-resource.ts';
 export { ACCESS_TOKEN_TTL_SECONDS } from './provider/create-provider.ts';
+export { base32Decode, base32Encode, totpAt, verifyTotp } from './second-factors/totp.ts';
+export type { TotpFactors } from './second-factors/totp-enrolment.ts';
+export type { RecoveryCodes } from './second-factors/recovery-codes.ts';

@@ -3,7 +3,10 @@ import type { Store } from '@onegate/store';
 import { AccountService } from './accounts/account-service.ts';
 import type { AuditSink } from './audit/audit-sink.ts';
 import { ClientRegistry } from './clients/client-registry.ts';
+import { deriveKey } from './keys/master-key.ts';
 import { SigningKeys } from './keys/signing-keys.ts';
+import { RecoveryCodes } from './second-factors/recovery-codes.ts';
+import { TotpFactors } from './second-factors/totp-enrolment.ts';
 import { LoginThrottle } from './passwords/login-throttle.ts';
 import { PasswordHasher, type PasswordHashParams } from './passwords/password-hasher.ts';
 
@@ -11,6 +14,8 @@ export interface IdentityServices {
   accounts: AccountService;
   clients: ClientRegistry;
   keys: SigningKeys;
+  totp: TotpFactors;
+  recoveryCodes: RecoveryCodes;
 }
 
 /**
@@ -28,6 +33,8 @@ export function identityServices(options: {
   const { store, audit, masterKey } = options;
   return {
     keys: new SigningKeys({ store, masterKey }),
+    totp: new TotpFactors({ store, masterKey }),
+    recoveryCodes: new RecoveryCodes({ store, pepper: deriveKey(masterKey, 'recovery-codes') }),
     clients: new ClientRegistry({ store, masterKey, audit, allowLoopbackHttp: options.development }),
     accounts: new AccountService({
       store,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  secondFactorPage,
   consentPage,
   errorPage,
   LANGUAGES,
@@ -89,6 +90,14 @@ function everyPage(lang: Language): Record<string, string> {
     error: errorPage({ ...common, error: 'invalid_request', description: HOSTILE, requestId: HOSTILE }),
     logout: logoutConfirmPage({ ...common, action: `/d?${HOSTILE}`, xsrf: HOSTILE, clientName: HOSTILE }),
     loggedOut: loggedOutPage(common),
+    secondFactor: secondFactorPage({
+      ...common,
+      clientName: HOSTILE,
+      action: `/e?${HOSTILE}`,
+      abortUrl: `/f?${HOSTILE}`,
+      csrfToken: HOSTILE,
+      error: { code: 'invalid' },
+    }),
   };
 }
 

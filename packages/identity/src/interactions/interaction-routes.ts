@@ -8,6 +8,7 @@ import {
   consentPage,
   errorPage,
   loginPage,
+  secondFactorPage,
   STYLESHEET,
   STYLESHEET_PATH,
   type LoginError,
@@ -15,7 +16,14 @@ import {
 import { ACR, acrLevel, requiredAcrLevel } from '../provider/acr.ts';
 import type { Authenticator } from './authenticator.ts';
 import type { RememberedConsents } from '../provider/remembered-consents.ts';
+import type { AccountService } from '../accounts/account-service.ts';
+import type { Account } from '../accounts/account.ts';
+import type { LoginThrottle } from '../passwords/login-throttle.ts';
+import type { RecoveryCodes } from '../second-factors/recovery-codes.ts';
+import type { TotpFactors } from '../second-factors/totp-enrolment.ts';
+import { assuranceOf, type SignInMethod } from './assurance.ts';
 import type { CsrfGuard } from './csrf.ts';
+import type { LoginProgress } from './login-progress.ts';
 import { originOf, pageLanguage, pageSecurityHeaders } from './page-context.ts';
 
 export interface InteractionDeps {
@@ -25,6 +33,13 @@ export interface InteractionDeps {
   csrf: CsrfGuard;
   audit: AuditSink;
   consents: RememberedConsents;
+  secondFactor: {
+    totp: TotpFactors;
+    recoveryCodes: RecoveryCodes;
+    progress: LoginProgress;
+    throttle: LoginThrottle;
+    accounts: AccountService;
+  };
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -112,13 +127,14 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       renderLogin(ctx, details, result.error, login);
       return;
     }
-    const claims = details.params['claims'] ? safeJson(details.params['claims']) : undefined;
-    const required = requiredAcrLevel(
-      details.params['acr_values'] as string | undefined,
-      (claims as { id_token?: { acr?: unknown } } | undefined)?.id_token?.acr,
-    );
-    // A password alone is `low`; a higher level needs a second factor, which this account cannot give yet.
-    if (required > acrLevel(ACR.low)) {
+    // An account with an authenticator always gives its second factor, whatever the app asked for.
+    if (await deps.secondFactor.totp.isActive(result.account.id)) {
+      await deps.secondFactor.progress.passwordVerified(details.uid, result.account.id);
+      renderSecondFactor(ctx, details);
+      return;
+    }
+    // A password alone is `low`; a higher level needs a second factor, which this account does not have.
+    if (requiredLevel(details) > acrLevel(ACR.low)) {
       await deps.audit.write({
         action: 'login.step_up',
         outcome: 'denied',
@@ -131,10 +147,107 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       renderLogin(ctx, details, { code: 'step_up_required' }, login);
       return;
     }
-    await finish(ctx, deps.provider(), {
-      login: { accountId: result.account.id, acr: ACR.low, amr: ['pwd'], remember: true },
-    });
+    await finishLogin(ctx, details, result.account, 'password');
   });
+
+  router.post('/interaction/:uid/second-factor', form, async (ctx) => {
+    const details = await interaction(ctx, deps.provider());
+    if (!details) return;
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const accountId = await deps.secondFactor.progress.accountFor(details.uid);
+    // No password step in this interaction (or it is too old): start again from the password.
+    if (!accountId || !csrf.verify(ctx, details.uid, body['csrf'])) {
+      renderLogin(ctx, details, { code: accountId ? 'csrf' : 'generic' });
+      return;
+    }
+    const throttleKey = `second-factor:${accountId}`;
+    const gate = await deps.secondFactor.throttle.check({ accountKey: throttleKey, address: ctx.ip });
+    if (!gate.allowed) {
+      await deps.audit.write({
+        action: 'login.second_factor',
+        outcome: 'denied',
+        subject: accountId,
+        address: ctx.ip,
+        reason: gate.reason,
+      });
+      renderSecondFactor(ctx, details, { code: 'throttled', retryAfterSeconds: gate.retryAfterSeconds });
+      return;
+    }
+    const code = typeof body['code'] === 'string' ? body['code'].normalize('NFKC').replace(/\s/g, '') : '';
+    const method = await checkSecondFactor(accountId, code);
+    const account = method ? await deps.secondFactor.accounts.find(accountId) : undefined;
+    if (!method || !account || account.disabled) {
+      const { locked } = await deps.secondFactor.throttle.recordFailure({
+        accountKey: throttleKey,
+        address: ctx.ip,
+      });
+      await deps.audit.write({
+        action: 'login.second_factor',
+        outcome: 'failure',
+        subject: accountId,
+        clientId: String(details.params['client_id']),
+        address: ctx.ip,
+        reason: locked ? 'locked' : 'invalid_code',
+      });
+      renderSecondFactor(ctx, details, { code: 'invalid' });
+      return;
+    }
+    await deps.secondFactor.throttle.recordSuccess({ accountKey: throttleKey, address: ctx.ip });
+    await deps.secondFactor.progress.done(details.uid);
+    await finishLogin(ctx, details, account, method);
+  });
+
+  async function checkSecondFactor(accountId: string, code: string): Promise<SignInMethod | undefined> {
+    if (/^\d{6}$/.test(code)) {
+      const verified = await deps.secondFactor.totp.verify(accountId, code);
+      return verified.ok ? 'password+totp' : undefined;
+    }
+    if (code.length >= 12 && (await deps.secondFactor.recoveryCodes.use(accountId, code))) {
+      return 'password+recovery-code';
+    }
+    return undefined;
+  }
+
+  async function finishLogin(
+    ctx: Context,
+    details: Details,
+    account: Account,
+    method: SignInMethod,
+  ): Promise<void> {
+    const { acr, amr } = assuranceOf(account, method);
+    // The password step audited itself; a second factor that completes the sign-in is audited here.
+    if (method !== 'password') {
+      await deps.audit.write({
+        action: 'login.second_factor',
+        outcome: 'success',
+        actor: account.id,
+        subject: account.id,
+        clientId: String(details.params['client_id']),
+        address: ctx.ip,
+        details: { acr, amr },
+      });
+    }
+    await finish(ctx, deps.provider(), { login: { accountId: account.id, acr, amr, remember: true } });
+  }
+
+  function renderSecondFactor(
+    ctx: Context,
+    details: Details,
+    error?: { code: 'invalid' } | { code: 'throttled'; retryAfterSeconds: number },
+  ): void {
+    if (error) ctx.status = error.code === 'throttled' ? 429 : 401;
+    if (error?.code === 'throttled') ctx.set('retry-after', String(Math.ceil(error.retryAfterSeconds)));
+    pageSecurityHeaders(ctx, originOf(details.params['redirect_uri']));
+    ctx.body = secondFactorPage({
+      lang: pageLanguage(ctx),
+      currentUrl: ctx.originalUrl,
+      clientName: (ctx.state as { clientName?: string }).clientName ?? String(details.params['client_id']),
+      action: `/interaction/${details.uid}/second-factor`,
+      abortUrl: `/interaction/${details.uid}/abort`,
+      csrfToken: csrf.token(details.uid),
+      error,
+    });
+  }
 
   router.post('/interaction/:uid/confirm', form, async (ctx) => {
     const details = await interaction(ctx, deps.provider());
@@ -263,6 +376,15 @@ async function grantAll(provider: Provider, details: Details): Promise<string> {
 function missingScopes(details: Details): string[] {
   const missing = details.prompt.details as { missingOIDCScope?: string[] };
   return (missing.missingOIDCScope ?? []).filter((s) => s !== 'openid');
+}
+
+/** The assurance level the app asked for (acr_values or claims.id_token.acr), 0 when none. */
+function requiredLevel(details: Details): number {
+  const claims = details.params['claims'] ? safeJson(details.params['claims']) : undefined;
+  return requiredAcrLevel(
+    details.params['acr_values'] as string | undefined,
+    (claims as { id_token?: { acr?: unknown } } | undefined)?.id_token?.acr,
+  );
 }
 
 function safeJson(value: unknown): unknown {

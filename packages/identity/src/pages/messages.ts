@@ -56,6 +56,13 @@ export interface Messages {
   stepUpHeading: string;
   stepUpRequired: (appName: string) => string;
 
+  secondFactorTitle: string;
+  secondFactorExplanation: string;
+  secondFactorCodeLabel: string;
+  secondFactorCodeHint: string;
+  secondFactorVerify: string;
+  secondFactorInvalid: string;
+
   consentTitle: string;
   consentAsks: (appName: string) => string;
   consentExplanation: string;
@@ -124,6 +131,12 @@ const zhCN: Messages = {
   loginGeneric: '出现问题，请稍后重试。',
   stepUpHeading: '需要更高级别的登录',
   stepUpRequired: (app) => `${app} 要求更安全的登录方式。请使用密码加第二重验证，或使用通行密钥登录。`,
+  secondFactorTitle: '第二重验证',
+  secondFactorExplanation: '请输入身份验证器应用中显示的 6 位验证码。',
+  secondFactorCodeLabel: '验证码或恢复码',
+  secondFactorCodeHint: '手机不在身边时，可以输入一个恢复码（每个只能用一次）。',
+  secondFactorVerify: '验证',
+  secondFactorInvalid: '验证码不正确或已使用过。请输入身份验证器中当前显示的验证码。',
 
   consentTitle: '授权',
   consentAsks: (app) => `${app} 请求：`,
@@ -194,6 +207,13 @@ const en: Messages = {
   stepUpHeading: 'A stronger sign-in is needed',
   stepUpRequired: (app) =>
     `${app} needs a more secure sign-in. Sign in with your password and a second factor, or with a passkey.`,
+
+  secondFactorTitle: 'Second step',
+  secondFactorExplanation: 'Enter the 6-digit code your authenticator app shows now.',
+  secondFactorCodeLabel: 'Code or recovery code',
+  secondFactorCodeHint: 'Without your phone, enter one of your recovery codes (each works once).',
+  secondFactorVerify: 'Verify',
+  secondFactorInvalid: 'That code is wrong or was already used. Enter the code your authenticator shows now.',
 
   consentTitle: 'Allow access',
   consentAsks: (app) => `${app} asks to:`,

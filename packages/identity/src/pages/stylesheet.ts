@@ -159,6 +159,12 @@ p {
   background: #fdf1f0;
 }
 
+.hint {
+  margin: 0.25rem 0 0;
+  font-size: 0.9375rem;
+  color: #4a4a4a;
+}
+
 .field {
   margin: 0 0 1.25rem;
 }
