@@ -2,18 +2,16 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import type { InteractionResults } from 'oidc-provider';
 import type { AuditSink } from '../audit/audit-sink.ts';
 import {
   consentPage,
-  errorPage,
   loginPage,
   secondFactorPage,
   STYLESHEET,
   STYLESHEET_PATH,
   type LoginError,
 } from '../pages/index.ts';
-import { ACR, acrLevel, requiredAcrLevel } from '../provider/acr.ts';
+import { ACR, acrLevel } from '../provider/acr.ts';
 import type { Authenticator } from './authenticator.ts';
 import type { RememberedConsents } from '../provider/remembered-consents.ts';
 import type { AccountService } from '../accounts/account-service.ts';
@@ -23,6 +21,15 @@ import type { RecoveryCodes } from '../second-factors/recovery-codes.ts';
 import type { TotpFactors } from '../second-factors/totp-enrolment.ts';
 import { assuranceOf, type SignInMethod } from './assurance.ts';
 import type { CsrfGuard } from './csrf.ts';
+import {
+  finish,
+  grantAll,
+  interaction,
+  missingScopes,
+  renderError,
+  requiredLevel,
+  type Details,
+} from './interaction-steps.ts';
 import type { LoginProgress } from './login-progress.ts';
 import { originOf, pageLanguage, pageSecurityHeaders } from './page-context.ts';
 
@@ -41,8 +48,6 @@ export interface InteractionDeps {
     accounts: AccountService;
   };
 }
-
-type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 const STATUS: Record<LoginError['code'], number> = {
   invalid_credentials: 401,
@@ -316,82 +321,4 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   }
 
   return router;
-}
-
-/** The interaction of this browser, or an error page when its cookie is missing or expired. */
-async function interaction(ctx: Context, provider: Provider): Promise<Details | undefined> {
-  try {
-    const details = await provider.interactionDetails(ctx.req, ctx.res);
-    if (details.uid !== (ctx.params as Record<string, string>)['uid'])
-      throw new Error('interaction mismatch');
-    const client = await provider.Client.find(String(details.params['client_id']));
-    (ctx.state as { clientName?: string }).clientName = client?.clientName;
-    return details;
-  } catch {
-    ctx.status = 400;
-    renderError(ctx, 'invalid_request', 'this sign-in has expired; go back to the app and start again');
-    return undefined;
-  }
-}
-
-function renderError(ctx: Context, error: string, description: string): void {
-  pageSecurityHeaders(ctx);
-  ctx.body = errorPage({
-    lang: pageLanguage(ctx),
-    currentUrl: ctx.originalUrl,
-    error,
-    description,
-    requestId: (ctx.state as { requestId?: string }).requestId,
-  });
-}
-
-async function finish(ctx: Context, provider: Provider, result: InteractionResults): Promise<void> {
-  const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, {
-    mergeWithLastSubmission: false,
-  });
-  ctx.status = 303;
-  ctx.redirect(redirectTo);
-}
-
-/** Grants what the app asked for and was missing: OIDC scopes, claims, and resource scopes. */
-async function grantAll(provider: Provider, details: Details): Promise<string> {
-  const accountId = details.session?.accountId;
-  const clientId = String(details.params['client_id']);
-  const grant = details.grantId
-    ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId, clientId }))
-    : new provider.Grant({ accountId, clientId });
-  const missing = details.prompt.details as {
-    missingOIDCScope?: string[];
-    missingOIDCClaims?: string[];
-    missingResourceScopes?: Record<string, string[]>;
-  };
-  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-    grant.addResourceScope(indicator, scopes.join(' '));
-  }
-  return grant.save();
-}
-
-function missingScopes(details: Details): string[] {
-  const missing = details.prompt.details as { missingOIDCScope?: string[] };
-  return (missing.missingOIDCScope ?? []).filter((s) => s !== 'openid');
-}
-
-/** The assurance level the app asked for (acr_values or claims.id_token.acr), 0 when none. */
-function requiredLevel(details: Details): number {
-  const claims = details.params['claims'] ? safeJson(details.params['claims']) : undefined;
-  return requiredAcrLevel(
-    details.params['acr_values'] as string | undefined,
-    (claims as { id_token?: { acr?: unknown } } | undefined)?.id_token?.acr,
-  );
-}
-
-function safeJson(value: unknown): unknown {
-  if (typeof value !== 'string') return undefined;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return undefined;
-  }
 }
