@@ -359,3 +359,29 @@ describe('logout pages', () => {
     expect(loggedOutPage({ lang: 'zh-CN', currentUrl: '/' })).toContain('您已退出所有服务');
   });
 });
+
+describe('the consent page (ASVS 10.7.2)', () => {
+  it('names the department that will hold the data and how long the permission lasts', () => {
+    const page = consentPage({
+      lang: 'en',
+      currentUrl: '/',
+      clientName: 'Pension calculator',
+      department: 'social-security',
+      scopes: ['profile'],
+      action: '/c',
+      csrfToken: 't',
+    });
+    expect(page).toContain('This app belongs to: social-security');
+    expect(page).toContain('at most one year');
+    const zh = consentPage({
+      lang: 'zh-CN',
+      currentUrl: '/',
+      clientName: 'A',
+      department: 'tax',
+      scopes: [],
+      action: '/c',
+      csrfToken: 't',
+    });
+    expect(zh).toContain('该应用属于：tax');
+  });
+});

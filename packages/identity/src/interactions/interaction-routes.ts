@@ -104,6 +104,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         currentUrl: ctx.originalUrl,
         clientName: client?.clientName ?? String(details.params['client_id']),
         scopes: missingScopes(details),
+        department: (client?.['urn:onegate:department'] as string | null | undefined) ?? undefined,
         action: `/interaction/${details.uid}/confirm`,
         csrfToken: csrf.token(details.uid),
       });

@@ -6,6 +6,8 @@ export interface ConsentPageModel extends PageContext {
   clientName: string;
   /** Scopes the app asks for and the citizen has not yet granted to it. */
   scopes: readonly string[];
+  /** The department that registered the app, when known: who will hold the data. */
+  department?: string | undefined;
   action: string;
   csrfToken: string;
 }
@@ -19,7 +21,9 @@ export function consentPage(model: ConsentPageModel): string {
     <ul class="scope-list">
       ${items}
     </ul>
+    ${model.department && html`<p>${t.consentDepartment(model.department)}</p>`}
     <p class="lead">${t.consentExplanation}</p>
+    <p>${t.consentLifetime}</p>
     <form method="post" action="${model.action}">
       <input type="hidden" name="csrf" value="${model.csrfToken}" />
       <div class="actions">

@@ -66,6 +66,8 @@ export interface Messages {
   consentTitle: string;
   consentAsks: (appName: string) => string;
   consentExplanation: string;
+  consentDepartment: (department: string) => string;
+  consentLifetime: string;
   allow: string;
   deny: string;
   scopes: Readonly<Record<KnownScope, string>>;
@@ -141,6 +143,8 @@ const zhCN: Messages = {
   consentTitle: '授权',
   consentAsks: (app) => `${app} 请求：`,
   consentExplanation: '只有在您允许后，该应用才能获得上述信息。您也可以拒绝。',
+  consentDepartment: (department) => `该应用属于：${department}`,
+  consentLifetime: '这项授权在您撤回之前有效，最长一年；退出登录后再次使用时会重新询问。',
   allow: '允许',
   deny: '拒绝',
   scopes: {
@@ -218,6 +222,9 @@ const en: Messages = {
   consentTitle: 'Allow access',
   consentAsks: (app) => `${app} asks to:`,
   consentExplanation: 'The app gets this only if you allow it. You can deny.',
+  consentDepartment: (department) => `This app belongs to: ${department}`,
+  consentLifetime:
+    'This permission lasts until you withdraw it, at most one year; after you sign out everywhere you are asked again.',
   allow: 'Allow',
   deny: 'Deny',
   scopes: {

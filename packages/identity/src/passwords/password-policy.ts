@@ -6,7 +6,8 @@ export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
 
 /** Why a new password is refused; pages translate these, so they never change meaning. */
-export type PasswordPolicyReason = 'too_short' | 'too_long' | 'common' | 'contains_identifier' | 'repetitive';
+export type PasswordPolicyReason =
+  'too_short' | 'too_long' | 'common' | 'contains_identifier' | 'context_words' | 'repetitive';
 
 /** What the password must not contain: the account's own sign-in names. */
 export interface PasswordIdentifiers {
@@ -62,6 +63,7 @@ export function checkPasswordPolicy(
   if (characters.length > PASSWORD_MAX_LENGTH) reasons.push('too_long');
   if (isCommonPassword(password)) reasons.push('common');
   if (containsIdentifier(password, identifiers)) reasons.push('contains_identifier');
+  if (onlyContextWords(password)) reasons.push('context_words');
   if (new Set(characters).size < MIN_DISTINCT_CHARACTERS) reasons.push('repetitive');
   return reasons;
 }
@@ -75,6 +77,43 @@ export function assertPasswordPolicy(password: string, identifiers: PasswordIden
       `the new password does not meet the password policy (${reasons.join(', ')})`,
     );
   }
+}
+
+const CONTEXT_WORDS_FILE = new URL('../../data/context-words.txt', import.meta.url);
+let contextWords: readonly string[] | undefined;
+
+/** The shipped context words, longest first so "socialsecurity" goes before "security" would. */
+function loadContextWords(): readonly string[] {
+  contextWords ??= readFileSync(CONTEXT_WORDS_FILE, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((word) => letters(fold(word)))
+    .filter((word) => word !== '')
+    .sort((a, b) => b.length - a.length);
+  return contextWords;
+}
+
+/**
+ * True when, once digits, spaces and punctuation are set aside, the password is
+ * made of context words with fewer than 4 other letters: "onegate2026onegate",
+ * "Civil Affairs 123456". A sentence that merely mentions one passes.
+ */
+function onlyContextWords(password: string): boolean {
+  let rest = letters(fold(password));
+  if (rest === '') return false;
+  let found = false;
+  for (const word of loadContextWords()) {
+    if (rest.includes(word)) {
+      found = true;
+      rest = rest.split(word).join('');
+    }
+  }
+  return found && [...rest].length < MIN_CONTAINED_IDENTIFIER;
+}
+
+/** Letters of any script only: digits, spaces and punctuation removed. */
+function letters(text: string): string {
+  return text.replace(/[^\p{L}]/gu, '');
 }
 
 function containsIdentifier(password: string, identifiers: PasswordIdentifiers): boolean {
