@@ -131,6 +131,16 @@ describe.each(engines)('password and a second factor on %s', (engine) => {
     expect((await exchange(callback)).acr).toBe('urn:onegate:acr:high');
   });
 
+  it('issues no code when the second step is skipped by posting to the consent step (ASVS 2.3.1)', async () => {
+    const browser = new Browser();
+    const { landing } = await start(browser);
+    const codePage = await browser.submit(landing, { username: 'li.wei', password: PASSWORD });
+    const skip = codePage.body.replace(/action="([^"]*)\/second-factor"/, 'action="$1/confirm"');
+    const result = await browser.submit({ ...codePage, body: skip }, { decision: 'allow' }, redirectUri);
+    expect(result.redirected).toBe(false);
+    expect(result.status).toBe(400);
+  });
+
   it('does not accept a code for an interaction whose password step never happened', async () => {
     const browser = new Browser();
     const { landing } = await start(browser);

@@ -266,6 +266,16 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     const accountId = details.session?.accountId;
     const clientId = String(details.params['client_id']);
+    // Consent only answers a consent prompt: no skipping the sign-in steps before it.
+    if (details.prompt.name !== 'consent' || !accountId) {
+      ctx.status = 400;
+      renderError(
+        ctx,
+        'invalid_request',
+        'this step is not expected now; go back to the app and start again',
+      );
+      return;
+    }
     if (body['decision'] !== 'allow') {
       await deps.audit.write({
         action: 'consent',
