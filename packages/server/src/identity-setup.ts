@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { Identity, loadMasterKey, StoreAuditSink } from '@onegate/identity';
 import type { Store } from '@onegate/store';
 import type { Config } from './config/settings.ts';
@@ -8,24 +9,33 @@ import type { Logger } from './logger.ts';
  * signing keys are created (and the log says so); in production both must
  * come from `onegate init`, and their absence stops the start.
  */
-export async function startIdentity(
-  config: Config,
-  store: Store,
-  logger: Logger,
-): Promise<{ identity: Identity; audit: StoreAuditSink }> {
-  const development = config.env === 'development';
-  const master = await loadMasterKey({ env: process.env, dataDir: config.dataDir, create: development });
+export async function loadServerMasterKey(config: Config, logger: Logger): Promise<KeyObject> {
+  const master = await loadMasterKey({
+    env: process.env,
+    dataDir: config.dataDir,
+    create: config.env === 'development',
+  });
   if (master.source === 'created') {
     logger.warn(
       { path: master.path },
       'created a new master key for development; back it up, sealed secrets depend on it',
     );
   }
+  return master.key;
+}
+
+export async function startIdentity(
+  config: Config,
+  store: Store,
+  masterKey: KeyObject,
+  logger: Logger,
+): Promise<{ identity: Identity; audit: StoreAuditSink }> {
+  const development = config.env === 'development';
   const audit = new StoreAuditSink(store);
   const identity = await Identity.start({
     store,
     audit,
-    masterKey: master.key,
+    masterKey,
     createKeys: development,
     onError: (err) =>
       logger.error(

@@ -7,7 +7,7 @@ import type { Config } from './config/settings.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
-import { startIdentity } from './identity-setup.ts';
+import { loadServerMasterKey, startIdentity } from './identity-setup.ts';
 import { migrateAll } from './migrations.ts';
 
 export interface RunningServer {
@@ -27,6 +27,8 @@ export interface StartOptions {
 /** Opens the store, applies migrations, and listens. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
+  // Before the database is touched: in production a missing key means `onegate init` has not run.
+  const masterKey = await loadServerMasterKey(config, logger);
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -35,7 +37,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const lifecycle: Lifecycle = { draining: false };
   try {
     await migrateAll(store);
-    const { identity, audit } = await startIdentity(config, store, logger);
+    const { identity, audit } = await startIdentity(config, store, masterKey, logger);
     const app = createApp(
       { config, store, logger, metrics: createMetrics(), lifecycle, identity, audit },
       options.extend,

@@ -1,0 +1,34 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { onegate, serveProcess } from './support/serve-process.ts';
+
+describe('production mode', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'onegate-prod-'));
+  const env = {
+    NODE_ENV: 'production',
+    ONEGATE_ISSUER: 'https://id.example.test',
+    ONEGATE_METRICS_TOKEN: 'm'.repeat(40),
+    ONEGATE_DATA_DIR: dataDir,
+    ONEGATE_PORT: '0',
+    ONEGATE_LOG_LEVEL: 'info',
+  };
+
+  it('refuses to serve until `onegate init` has run, touching nothing', async () => {
+    await expect(serveProcess(env)).rejects.toThrow(/no master key: run `onegate init`/);
+    expect(existsSync(join(dataDir, 'onegate.db'))).toBe(false);
+    expect(existsSync(join(dataDir, 'master.key'))).toBe(false);
+  });
+
+  it('serves after `onegate init`, which makes the key, the signing keys and an admin client once', async () => {
+    const first = await onegate(['init', '--json'], env);
+    expect(JSON.parse(first)).toMatchObject({ admin_client: { client_id: expect.any(String) } });
+    const running = await serveProcess(env);
+    const health = await fetch(`${running.url}/healthz`);
+    expect(health.status).toBe(200);
+    const jwks = (await (await fetch(`${running.url}/jwks`)).json()) as { keys: Array<{ alg: string }> };
+    expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(await running.stop()).toBe(0);
+  });
+});
