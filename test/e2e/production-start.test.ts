@@ -23,7 +23,8 @@ describe('production mode', () => {
 
   it('serves after `onegate init`, which makes the key, the signing keys and an admin client once', async () => {
     const first = await onegate(['init', '--json'], env);
-    expect(JSON.parse(first)).toMatchObject({ admin_client: { client_id: expect.any(String) } });
+    const created = JSON.parse(first) as { admin_client?: { client_id?: unknown } };
+    expect(typeof created.admin_client?.client_id).toBe('string');
     const running = await serveProcess(env);
     const health = await fetch(`${running.url}/healthz`);
     expect(health.status).toBe(200);
