@@ -9,6 +9,8 @@ import type { AccountService } from './accounts/account-service.ts';
 import type { Account } from './accounts/account.ts';
 import { auditMigrations, type AuditSink } from './audit/audit-sink.ts';
 import { clientMigrations } from './clients/client-migrations.ts';
+import { accountClient } from './account/account-client.ts';
+import { accountRoutes } from './account/account-routes.ts';
 import { CLIENTS_TOPIC, type ClientRegistry } from './clients/client-registry.ts';
 import { CsrfGuard } from './interactions/csrf.ts';
 import { interactionRoutes } from './interactions/interaction-routes.ts';
@@ -164,10 +166,21 @@ export class Identity {
         accounts: this.accounts,
       },
     });
+    const account = accountRoutes({
+      provider: () => this.#provider,
+      issuer: this.settings.issuer,
+      accounts: this.accounts,
+      totp: this.totp,
+      recoveryCodes: this.recoveryCodes,
+      csrf: this.#csrf,
+      audit: this.#options.audit,
+    }).routes();
     const routes = pages.routes();
     return async (ctx, next) => {
       await routes(ctx as Parameters<typeof routes>[0], async () => {
-        await this.#mounted(ctx, next);
+        await account(ctx as Parameters<typeof account>[0], async () => {
+          await this.#mounted(ctx, next);
+        });
       });
     };
   }
@@ -216,6 +229,7 @@ export class Identity {
         return { accountId: account.id, claims: () => accountClaims(account) };
       },
       loadExistingGrant: this.#consents.loadExistingGrant(),
+      staticClients: [accountClient(settings.issuer)],
       renderError,
       logoutSource,
       postLogoutSuccessSource,

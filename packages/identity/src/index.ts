@@ -17,3 +17,4 @@ export { ACCESS_TOKEN_TTL_SECONDS } from './provider/create-provider.ts';
 export { base32Decode, base32Encode, totpAt, verifyTotp } from './second-factors/totp.ts';
 export type { TotpFactors } from './second-factors/totp-enrolment.ts';
 export type { RecoveryCodes } from './second-factors/recovery-codes.ts';
+export { maskEmail, maskPhone } from './account/mask.ts';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Account, DepartmentRole } from '@onegate/identity';
+import { maskEmail, maskPhone, type Account, type DepartmentRole } from '@onegate/identity';
 import {
   collect,
   EXIT_CODES_HELP,
@@ -204,15 +204,5 @@ function masked(account: Account): Account {
 }
 
 /** 13800138000 → 138****8000. */
-export function maskPhone(phone: string): string {
-  const chars = [...phone];
-  if (chars.length < 8) return `${'*'.repeat(Math.max(chars.length - 2, 0))}${chars.slice(-2).join('')}`;
-  return `${chars.slice(0, 3).join('')}****${chars.slice(-4).join('')}`;
-}
 
 /** li.wei@example.cn → l***@example.cn. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at <= 0) return '***';
-  return `${[...email][0]}***${email.slice(at)}`;
-}

@@ -63,6 +63,27 @@ export interface Messages {
   secondFactorVerify: string;
   secondFactorInvalid: string;
 
+  accountTitle: string;
+  accountProfile: string;
+  accountUsername: string;
+  accountName: string;
+  accountPhone: string;
+  accountEmail: string;
+  accountSecurity: string;
+  accountTotpOn: string;
+  accountTotpOff: string;
+  accountTotpEnable: string;
+  accountTotpDisable: string;
+  accountTotpScan: string;
+  accountTotpSecret: string;
+  accountTotpConfirm: string;
+  accountRecoveryExplanation: (remaining: number) => string;
+  accountRecoveryRegenerate: string;
+  accountRecoveryShownOnce: string;
+  accountSignOutEverywhere: string;
+  accountFreshSignIn: string;
+  accountSaved: string;
+
   consentTitle: string;
   consentAsks: (appName: string) => string;
   consentExplanation: string;
@@ -139,6 +160,27 @@ const zhCN: Messages = {
   secondFactorCodeHint: '手机不在身边时，可以输入一个恢复码（每个只能用一次）。',
   secondFactorVerify: '验证',
   secondFactorInvalid: '验证码不正确或已使用过。请输入身份验证器中当前显示的验证码。',
+
+  accountTitle: '我的账户',
+  accountProfile: '个人资料',
+  accountUsername: '用户名',
+  accountName: '姓名',
+  accountPhone: '手机号码',
+  accountEmail: '电子邮箱',
+  accountSecurity: '登录安全',
+  accountTotpOn: '身份验证器应用：已启用。登录时需要输入验证码。',
+  accountTotpOff: '身份验证器应用：未启用。启用后，登录可达到“较高”安全级别。',
+  accountTotpEnable: '启用身份验证器',
+  accountTotpDisable: '停用身份验证器',
+  accountTotpScan: '用身份验证器应用扫描此二维码，或手动输入下面的密钥，然后输入应用显示的验证码。',
+  accountTotpSecret: '密钥',
+  accountTotpConfirm: '确认启用',
+  accountRecoveryExplanation: (n) => `恢复码：还剩 ${n} 个可用。手机丢失时可用恢复码登录，每个只能用一次。`,
+  accountRecoveryRegenerate: '生成新的恢复码',
+  accountRecoveryShownOnce: '请现在抄写或打印这些恢复码：它们只显示这一次，旧的恢复码已失效。',
+  accountSignOutEverywhere: '在所有服务中退出登录',
+  accountFreshSignIn: '为保护您的账户，更改登录方式前请重新登录。',
+  accountSaved: '已保存。',
 
   consentTitle: '授权',
   consentAsks: (app) => `${app} 请求：`,
@@ -218,6 +260,30 @@ const en: Messages = {
   secondFactorCodeHint: 'Without your phone, enter one of your recovery codes (each works once).',
   secondFactorVerify: 'Verify',
   secondFactorInvalid: 'That code is wrong or was already used. Enter the code your authenticator shows now.',
+
+  accountTitle: 'Your account',
+  accountProfile: 'Profile',
+  accountUsername: 'Username',
+  accountName: 'Name',
+  accountPhone: 'Phone number',
+  accountEmail: 'E-mail',
+  accountSecurity: 'Sign-in security',
+  accountTotpOn: 'Authenticator app: on. Sign-ins ask for its code.',
+  accountTotpOff: 'Authenticator app: off. Turn it on to reach the substantial sign-in level.',
+  accountTotpEnable: 'Turn on the authenticator app',
+  accountTotpDisable: 'Turn off the authenticator app',
+  accountTotpScan:
+    'Scan this code with your authenticator app, or type the key below, then enter the code the app shows.',
+  accountTotpSecret: 'Key',
+  accountTotpConfirm: 'Confirm',
+  accountRecoveryExplanation: (n) =>
+    `Recovery codes: ${n} left. Use one to sign in if you lose your phone; each works once.`,
+  accountRecoveryRegenerate: 'Make new recovery codes',
+  accountRecoveryShownOnce:
+    'Write these down or print them now: they are shown only once, and your old codes no longer work.',
+  accountSignOutEverywhere: 'Sign out of every service',
+  accountFreshSignIn: 'To protect your account, sign in again before changing how you sign in.',
+  accountSaved: 'Saved.',
 
   consentTitle: 'Allow access',
   consentAsks: (app) => `${app} asks to:`,

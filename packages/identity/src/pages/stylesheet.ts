@@ -159,6 +159,26 @@ p {
   background: #fdf1f0;
 }
 
+.qr svg {
+  display: block;
+  width: 12rem;
+  height: 12rem;
+  margin: 0 0 1rem;
+}
+
+.profile dt {
+  font-weight: 600;
+}
+
+.profile dd {
+  margin: 0 0 0.75rem;
+}
+
+.recovery-codes {
+  columns: 2;
+  font-size: 1.0625rem;
+}
+
 .hint {
   margin: 0.25rem 0 0;
   font-size: 0.9375rem;

@@ -34,6 +34,8 @@ export interface ProviderDeps {
   pairwiseKey: KeyObject;
   findAccount: FindAccount;
   loadExistingGrant: NonNullable<Configuration['loadExistingGrant']>;
+  /** Built-in clients (the account page); registered apps come from the client registry. */
+  staticClients: NonNullable<Configuration['clients']>;
   renderError: NonNullable<Configuration['renderError']>;
   logoutSource: (ctx: KoaContextWithOIDC, form: string) => void | Promise<void>;
   postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => void | Promise<void>;
@@ -63,6 +65,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     adapter: deps.adapter,
     findAccount: deps.findAccount,
     loadExistingGrant: deps.loadExistingGrant,
+    clients: deps.staticClients,
     jwks: { keys: deps.signingKeys },
     claims: CLAIMS,
     acrValues: [...ACR_VALUES],

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { Account, Identity } from '@onegate/identity';
+import { maskEmail, maskPhone, type Account, type Identity } from '@onegate/identity';
 import { jsonBody, parseBody } from './parse-body.ts';
 import { requireScope, type ApiState } from './platform-auth.ts';
 
@@ -33,15 +33,6 @@ function view(account: Account) {
     disabled: account.disabled,
     created_at: new Date(account.createdAt).toISOString(),
   };
-}
-
-export function maskPhone(phone: string): string {
-  return phone.length <= 7 ? '*'.repeat(phone.length) : `${phone.slice(0, 3)}****${phone.slice(-4)}`;
-}
-
-export function maskEmail(email: string): string {
-  const [local = '', domain = ''] = email.split('@');
-  return `${local.slice(0, 1)}***@${domain}`;
 }
 
 /** `/api/v1/admin/accounts`: the operator's account tasks, for the `admin` scope. Passwords only in bodies. */

@@ -1,0 +1,173 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { AccountService } from '../accounts/account-service.ts';
+import type { AuditSink } from '../audit/audit-sink.ts';
+import type { CsrfGuard } from '../interactions/csrf.ts';
+import { pageLanguage, pageSecurityHeaders } from '../interactions/page-context.ts';
+import { accountPage, type AccountPageModel } from '../pages/index.ts';
+import type { RecoveryCodes } from '../second-factors/recovery-codes.ts';
+import type { TotpFactors } from '../second-factors/totp-enrolment.ts';
+import { ACCOUNT_CLIENT_ID } from './account-client.ts';
+import { maskEmail, maskPhone } from './mask.ts';
+
+export interface AccountDeps {
+  provider: () => Provider;
+  issuer: string;
+  accounts: AccountService;
+  totp: TotpFactors;
+  recoveryCodes: RecoveryCodes;
+  csrf: CsrfGuard;
+  audit: AuditSink;
+}
+
+/** Changing how one signs in needs a sign-in this recent (ASVS 6.x re-authentication). */
+const FRESH_SIGN_IN_SECONDS = 5 * 60;
+
+type Session = Awaited<ReturnType<Provider['Session']['get']>>;
+
+/** `/account`: the signed-in citizen's profile and second factors. */
+export function accountRoutes(deps: AccountDeps): Router {
+  const router = new Router({ prefix: '/account' });
+  const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
+
+  router.get('/', async (ctx) => {
+    const session = await signedIn(ctx);
+    if (!session) return;
+    const notice = ctx.query['saved'] === '1' ? 'saved' : undefined;
+    await render(ctx, session, { notice });
+  });
+
+  // After signing in through /auth; the session cookie is what counts, the code is left to expire.
+  router.get('/callback', (ctx) => {
+    ctx.status = 303;
+    ctx.redirect('/account');
+  });
+
+  router.post('/totp/begin', form, async (ctx) => {
+    const session = await freshSession(ctx);
+    if (!session) return;
+    const account = await deps.accounts.get(session.accountId!);
+    const enrolment = await deps.totp.begin(account.id, {
+      account: account.username,
+      issuer: `OneGate ${new URL(deps.issuer).hostname}`,
+    });
+    await render(ctx, session, {
+      enrolment: { qrSvg: enrolment.qrSvg, secretBase32: enrolment.secretBase32 },
+    });
+  });
+
+  router.post('/totp/activate', form, async (ctx) => {
+    const session = await freshSession(ctx);
+    if (!session) return;
+    const raw = (ctx.request.body as Record<string, unknown>)['code'];
+    const code = typeof raw === 'string' ? raw.trim() : '';
+    const result = await deps.totp.activate(session.accountId!, code).catch(() => ({ ok: false as const }));
+    if (!result.ok) {
+      ctx.status = 400;
+      await render(ctx, session, { notice: 'invalid_code' });
+      return;
+    }
+    await changed(ctx, session, 'account.totp_enable');
+  });
+
+  router.post('/totp/remove', form, async (ctx) => {
+    const session = await freshSession(ctx);
+    if (!session) return;
+    await deps.totp.remove(session.accountId!);
+    await changed(ctx, session, 'account.totp_disable');
+  });
+
+  router.post('/recovery-codes', form, async (ctx) => {
+    const session = await freshSession(ctx);
+    if (!session) return;
+    const codes = await deps.recoveryCodes.regenerate(session.accountId!);
+    await audit(ctx, session, 'account.recovery_codes_regenerate');
+    await render(ctx, session, { newRecoveryCodes: codes });
+  });
+
+  /** The OneGate session of this browser, or a redirect to sign in first. */
+  async function signedIn(ctx: Context, fresh = false): Promise<Session | undefined> {
+    const session = await deps.provider().Session.get(ctx);
+    const recent =
+      session.loginTs !== undefined && Date.now() / 1000 - session.loginTs <= FRESH_SIGN_IN_SECONDS;
+    if (session.accountId && (!fresh || recent)) return session;
+    ctx.status = 303;
+    ctx.redirect(signInUrl(deps.issuer, fresh));
+    return undefined;
+  }
+
+  /** A signed-in session whose sign-in is recent, and a form that came from our page. */
+  async function freshSession(ctx: Context): Promise<Session | undefined> {
+    const session = await signedIn(ctx, true);
+    if (!session) return undefined;
+    const presented = (ctx.request.body as Record<string, unknown> | undefined)?.['csrf'];
+    if (!deps.csrf.verify(ctx, `account:${session.uid}`, presented)) {
+      ctx.status = 403;
+      await render(ctx, session, { notice: 'fresh_sign_in' });
+      return undefined;
+    }
+    return session;
+  }
+
+  async function changed(ctx: Context, session: Session, action: string): Promise<void> {
+    await audit(ctx, session, action);
+    ctx.status = 303;
+    ctx.redirect('/account?saved=1');
+  }
+
+  async function audit(ctx: Context, session: Session, action: string): Promise<void> {
+    await deps.audit.write({
+      action,
+      outcome: 'success',
+      actor: session.accountId,
+      subject: session.accountId,
+      address: ctx.ip,
+      clientId: ACCOUNT_CLIENT_ID,
+    });
+  }
+
+  async function render(
+    ctx: Context,
+    session: Session,
+    extra: Partial<Pick<AccountPageModel, 'notice' | 'enrolment' | 'newRecoveryCodes'>>,
+  ): Promise<void> {
+    const account = await deps.accounts.get(session.accountId!);
+    pageSecurityHeaders(ctx);
+    ctx.body = accountPage({
+      lang: pageLanguage(ctx),
+      currentUrl: ctx.originalUrl,
+      profile: {
+        username: account.username,
+        name: account.name,
+        phone: account.phone === undefined ? undefined : maskPhone(account.phone),
+        email: account.email === undefined ? undefined : maskEmail(account.email),
+      },
+      totp: { active: await deps.totp.isActive(account.id) },
+      recoveryCodesLeft: await deps.recoveryCodes.remaining(account.id),
+      csrfToken: deps.csrf.token(`account:${session.uid}`),
+      signOutUrl: `/session/end?client_id=${ACCOUNT_CLIENT_ID}`,
+      ...extra,
+    });
+  }
+
+  return router;
+}
+
+/** An authorization request of the built-in account client; `fresh` forces a new sign-in. */
+function signInUrl(issuer: string, fresh: boolean): string {
+  const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
+  const params = new URLSearchParams({
+    client_id: ACCOUNT_CLIENT_ID,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: `${issuer}/account/callback`,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: randomBytes(16).toString('base64url'),
+    ...(fresh ? { prompt: 'login' } : {}),
+  });
+  return `/auth?${params.toString()}`;
+}
