@@ -58,6 +58,7 @@ export async function withIdentity(
           parallelism: config.argon2Parallelism,
         },
         development,
+        issuer: config.issuer,
       });
       await run({ config, store, masterKey, migrations, services });
     } finally {

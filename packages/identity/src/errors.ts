@@ -16,7 +16,9 @@ export type IdentityErrorCode =
   | 'ERR_CONFIG_INVALID'
   | 'ERR_TOTP_SECRET_INVALID'
   | 'ERR_TOTP_ALREADY_ACTIVE'
-  | 'ERR_TOTP_NOT_ENROLLED';
+  | 'ERR_TOTP_NOT_ENROLLED'
+  | 'ERR_PASSKEY_INVALID'
+  | 'ERR_PASSKEY_NOT_FOUND';
 
 /**
  * The one error type of `@onegate/identity`. Messages are safe to show to the

@@ -23,6 +23,7 @@ import type { PasswordHashParams } from './passwords/password-hasher.ts';
 import { LoginProgress, loginProgressMigrations } from './interactions/login-progress.ts';
 import { recoveryCodeMigrations, type RecoveryCodes } from './second-factors/recovery-codes.ts';
 import { totpMigrations, type TotpFactors } from './second-factors/totp-enrolment.ts';
+import { passkeyMigrations, type Passkeys } from './second-factors/passkeys.ts';
 import { identityServices } from './services.ts';
 import { verifyPlatformToken, type PlatformCaller } from './platform-token.ts';
 import { auditProviderEvents } from './provider/audit-events.ts';
@@ -46,6 +47,7 @@ export const identityMigrations: readonly MigrationSet[] = [
   totpMigrations,
   recoveryCodeMigrations,
   loginProgressMigrations,
+  passkeyMigrations,
 ];
 
 export interface IdentitySettings extends ProviderSettings {
@@ -77,6 +79,7 @@ export class Identity {
   readonly keys: SigningKeys;
   readonly totp: TotpFactors;
   readonly recoveryCodes: RecoveryCodes;
+  readonly passkeys: Passkeys;
   readonly settings: IdentitySettings;
   readonly #options: IdentityOptions;
   readonly #retries: BackchannelRetries;
@@ -98,10 +101,12 @@ export class Identity {
       masterKey,
       passwordHash: options.settings.passwordHash,
       development: options.settings.development,
+      issuer: options.settings.issuer,
     });
     this.keys = services.keys;
     this.totp = services.totp;
     this.recoveryCodes = services.recoveryCodes;
+    this.passkeys = services.passkeys;
     this.clients = services.clients;
     this.accounts = services.accounts;
     this.#retries = new BackchannelRetries({ store, audit, provider: () => this.#provider });
@@ -164,6 +169,7 @@ export class Identity {
         progress: new LoginProgress(this.#options.store),
         throttle: new LoginThrottle(this.#options.store),
         accounts: this.accounts,
+        passkeys: this.passkeys,
       },
     });
     const account = accountRoutes({
@@ -172,6 +178,7 @@ export class Identity {
       accounts: this.accounts,
       totp: this.totp,
       recoveryCodes: this.recoveryCodes,
+      passkeys: this.passkeys,
       csrf: this.#csrf,
       audit: this.#options.audit,
     }).routes();

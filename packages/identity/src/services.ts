@@ -7,6 +7,7 @@ import { deriveKey } from './keys/master-key.ts';
 import { SigningKeys } from './keys/signing-keys.ts';
 import { RecoveryCodes } from './second-factors/recovery-codes.ts';
 import { TotpFactors } from './second-factors/totp-enrolment.ts';
+import { Passkeys } from './second-factors/passkeys.ts';
 import { LoginThrottle } from './passwords/login-throttle.ts';
 import { PasswordHasher, type PasswordHashParams } from './passwords/password-hasher.ts';
 
@@ -16,6 +17,7 @@ export interface IdentityServices {
   keys: SigningKeys;
   totp: TotpFactors;
   recoveryCodes: RecoveryCodes;
+  passkeys: Passkeys;
 }
 
 /**
@@ -29,12 +31,16 @@ export function identityServices(options: {
   masterKey: KeyObject;
   passwordHash: PasswordHashParams;
   development: boolean;
+  /** The issuer: the passkey relying party is its host name, and its origin the only accepted one. */
+  issuer?: string;
 }): IdentityServices {
+  const issuer = new URL(options.issuer ?? 'http://localhost:8080');
   const { store, audit, masterKey } = options;
   return {
     keys: new SigningKeys({ store, masterKey }),
     totp: new TotpFactors({ store, masterKey }),
     recoveryCodes: new RecoveryCodes({ store, pepper: deriveKey(masterKey, 'recovery-codes') }),
+    passkeys: new Passkeys({ store, rpId: issuer.hostname, rpName: 'OneGate', origin: issuer.origin }),
     clients: new ClientRegistry({ store, masterKey, audit, allowLoopbackHttp: options.development }),
     accounts: new AccountService({
       store,

@@ -22,13 +22,15 @@ export async function freePort(): Promise<number> {
 }
 
 /** A real OneGate on a free port, on the given engine, quiet unless ONEGATE_TEST_LOG is set. */
+/** `issuerHost`: `localhost` where the browser needs a domain (WebAuthn refuses IP addresses as RP ID). */
 export async function startPlatform(
   engine: 'sqlite' | 'postgres',
   env: Record<string, string> = {},
+  issuerHost = '127.0.0.1',
 ): Promise<Platform> {
   const db = await createTestDatabase(engine);
   const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://${issuerHost}:${port}`;
   const config = loadConfig({
     ONEGATE_PORT: String(port),
     ONEGATE_ISSUER: issuer,

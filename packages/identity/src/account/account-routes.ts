@@ -8,6 +8,7 @@ import type { AuditSink } from '../audit/audit-sink.ts';
 import type { CsrfGuard } from '../interactions/csrf.ts';
 import { pageLanguage, pageSecurityHeaders } from '../interactions/page-context.ts';
 import { accountPage, type AccountPageModel } from '../pages/index.ts';
+import type { Passkeys } from '../second-factors/passkeys.ts';
 import type { RecoveryCodes } from '../second-factors/recovery-codes.ts';
 import type { TotpFactors } from '../second-factors/totp-enrolment.ts';
 import { ACCOUNT_CLIENT_ID } from './account-client.ts';
@@ -19,6 +20,7 @@ export interface AccountDeps {
   accounts: AccountService;
   totp: TotpFactors;
   recoveryCodes: RecoveryCodes;
+  passkeys: Passkeys;
   csrf: CsrfGuard;
   audit: AuditSink;
 }
@@ -32,6 +34,8 @@ type Session = Awaited<ReturnType<Provider['Session']['get']>>;
 export function accountRoutes(deps: AccountDeps): Router {
   const router = new Router({ prefix: '/account' });
   const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
+  // WebAuthn answers are JSON; 64 KiB is far above any real attestation.
+  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
 
   router.get('/', async (ctx) => {
     const session = await signedIn(ctx);
@@ -87,6 +91,79 @@ export function accountRoutes(deps: AccountDeps): Router {
     await audit(ctx, session, 'account.recovery_codes_regenerate');
     await render(ctx, session, { newRecoveryCodes: codes });
   });
+
+  router.post('/passkeys/options', json, async (ctx) => {
+    const session = await freshJsonSession(ctx);
+    if (!session) return;
+    const account = await deps.accounts.get(session.accountId!);
+    ctx.body = await deps.passkeys.registrationOptions(
+      { id: account.id, username: account.username, name: account.name },
+      `register:${session.uid}`,
+    );
+  });
+
+  router.post('/passkeys', json, async (ctx) => {
+    const session = await freshJsonSession(ctx);
+    if (!session) return;
+    const body = (ctx.request.body ?? {}) as { response?: unknown; name?: unknown };
+    try {
+      await deps.passkeys.register(
+        session.accountId!,
+        `register:${session.uid}`,
+        body.response as Parameters<Passkeys['register']>[2],
+        typeof body.name === 'string' && body.name.trim() ? body.name : 'Passkey',
+      );
+    } catch (err) {
+      await deps.audit.write({
+        action: 'account.passkey_add',
+        outcome: 'failure',
+        actor: session.accountId,
+        subject: session.accountId,
+        address: ctx.ip,
+        reason: 'verification_failed',
+      });
+      throw err;
+    }
+    await audit(ctx, session, 'account.passkey_add');
+    ctx.body = { ok: true };
+  });
+
+  router.post('/passkeys/rename', form, async (ctx) => {
+    const session = await freshSession(ctx);
+    if (!session) return;
+    const body = ctx.request.body as Record<string, unknown>;
+    await deps.passkeys.rename(session.accountId!, text(body['credential_id']), text(body['name']));
+    await changed(ctx, session, 'account.passkey_rename');
+  });
+
+  router.post('/passkeys/remove', form, async (ctx) => {
+    const session = await freshSession(ctx);
+    if (!session) return;
+    const body = ctx.request.body as Record<string, unknown>;
+    // Every account has a password today, so removing a passkey never removes the last way in.
+    await deps.passkeys.remove(session.accountId!, text(body['credential_id']));
+    await changed(ctx, session, 'account.passkey_remove');
+  });
+
+  /** For the page's script: JSON errors instead of redirects, the token in a header. */
+  async function freshJsonSession(ctx: Context): Promise<Session | undefined> {
+    const session = await deps.provider().Session.get(ctx);
+    const recent =
+      session.loginTs !== undefined && Date.now() / 1000 - session.loginTs <= FRESH_SIGN_IN_SECONDS;
+    if (
+      !session.accountId ||
+      !recent ||
+      !deps.csrf.verify(ctx, `account:${session.uid}`, ctx.get('x-csrf-token'))
+    ) {
+      ctx.status = 403;
+      ctx.body = {
+        error: 'fresh_sign_in_required',
+        error_description: 'sign in again, then add the passkey',
+      };
+      return undefined;
+    }
+    return session;
+  }
 
   /** The OneGate session of this browser, or a redirect to sign in first. */
   async function signedIn(ctx: Context, fresh = false): Promise<Session | undefined> {
@@ -148,6 +225,8 @@ export function accountRoutes(deps: AccountDeps): Router {
       totp: { active: await deps.totp.isActive(account.id) },
       recoveryCodesLeft: await deps.recoveryCodes.remaining(account.id),
       csrfToken: deps.csrf.token(`account:${session.uid}`),
+      passkeys: await deps.passkeys.list(account.id),
+      passkeyUrls: { optionsUrl: '/account/passkeys/options', verifyUrl: '/account/passkeys' },
       signOutUrl: `/session/end?client_id=${ACCOUNT_CLIENT_ID}`,
       ...extra,
     });
@@ -170,4 +249,9 @@ function signInUrl(issuer: string, fresh: boolean): string {
     ...(fresh ? { prompt: 'login' } : {}),
   });
   return `/auth?${params.toString()}`;
+}
+
+/** A form field as text; anything else (absent, repeated) is empty. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

@@ -2,9 +2,9 @@ import type { Account } from '../accounts/account.ts';
 import { ACR, type AcrValue } from '../provider/acr.ts';
 
 /** How a sign-in was made, in RFC 8176 method references. */
-export type SignInMethod = 'password' | 'password+totp' | 'password+recovery-code';
+export type SignInMethod = 'password' | 'password+totp' | 'password+recovery-code' | 'passkey';
 
-const AMR: Record<SignInMethod, string[]> = {
+const AMR: Record<Exclude<SignInMethod, 'passkey'>, string[]> = {
   password: ['pwd'],
   'password+totp': ['pwd', 'otp', 'mfa'],
   // A recovery code is a one-time code the citizen holds: the same assurance as the authenticator app.
@@ -15,10 +15,15 @@ const AMR: Record<SignInMethod, string[]> = {
  * `low` for a password alone; `substantial` with a second factor; `high` when
  * the sign-in is substantial and the account's identity was verified in person.
  */
-export function assuranceOf(account: Account, method: SignInMethod): { acr: AcrValue; amr: string[] } {
+export function assuranceOf(
+  account: Account,
+  method: SignInMethod,
+  /** A passkey's own references: `hwk` or `swk` per the authenticator, and `user` (verification required). */
+  passkeyAmr: string[] = ['hwk', 'user'],
+): { acr: AcrValue; amr: string[] } {
   if (method === 'password') return { acr: ACR.low, amr: AMR[method] };
   return {
     acr: account.identityAssurance === 'verified_in_person' ? ACR.high : ACR.substantial,
-    amr: AMR[method],
+    amr: method === 'passkey' ? passkeyAmr : AMR[method],
   };
 }

@@ -29,7 +29,7 @@ export function pageSecurityHeaders(ctx: Context, formTargets: readonly string[]
   const targets = [...new Set(formTargets)].join(' ');
   ctx.set(
     'content-security-policy',
-    `default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'${targets ? ` ${targets}` : ''}; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'${targets ? ` ${targets}` : ''}; frame-ancestors 'none'; base-uri 'none'`,
   );
   ctx.set('cache-control', 'no-store');
   ctx.type = 'text/html; charset=utf-8';

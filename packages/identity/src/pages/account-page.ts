@@ -18,6 +18,9 @@ export interface AccountPageModel extends PageContext {
   notice?: 'fresh_sign_in' | 'saved' | 'invalid_code' | undefined;
   csrfToken: string;
   signOutUrl: string;
+  passkeys: ReadonlyArray<{ credentialId: string; name: string; lastUsedAt?: number | null | undefined }>;
+  /** Where the registration ceremony gets its options and sends its answer. */
+  passkeyUrls: { optionsUrl: string; verifyUrl: string };
 }
 
 /** `/account`: the citizen's own profile and sign-in methods. Forms only, no script. */
@@ -85,10 +88,73 @@ export function accountPage(model: AccountPageModel): string {
       ${row(t.accountUsername, profile.username)} ${row(t.accountName, profile.name)}
       ${row(t.accountPhone, profile.phone)} ${row(t.accountEmail, profile.email)}
     </dl>
+    <h2>${t.accountPasskeys}</h2>
+    ${
+      model.passkeys.length === 0
+        ? html`<p>${t.accountPasskeyNone}</p>`
+        : html`<ul class="passkeys">
+            ${model.passkeys.map(
+              (passkey) =>
+                html`<li>
+                  <strong>${passkey.name}</strong>
+                  ${
+                    passkey.lastUsedAt &&
+                    html`<span class="hint"
+                      >${t.accountPasskeyLastUsed(new Date(passkey.lastUsedAt).toISOString().slice(0, 16).replace('T', ' '))}</span
+                    >`
+                  }
+                  ${form(
+                    '/account/passkeys/rename',
+                    t.accountPasskeyRename,
+                    html`<input type="hidden" name="credential_id" value="${passkey.credentialId}" />
+                      <label for="rename-${passkey.credentialId}">${t.accountPasskeyName}</label>
+                      <input
+                        type="text"
+                        id="rename-${passkey.credentialId}"
+                        name="name"
+                        value="${passkey.name}"
+                        maxlength="64"
+                        required
+                      />`,
+                    true,
+                  )}
+                  ${form(
+                    '/account/passkeys/remove',
+                    t.accountPasskeyRemove,
+                    html`<input type="hidden" name="credential_id" value="${passkey.credentialId}" />`,
+                    true,
+                  )}
+                </li>`,
+            )}
+          </ul>`
+    }
+    <div class="field">
+      <label for="passkey-name">${t.accountPasskeyName}</label>
+      <input type="text" id="passkey-name" maxlength="64" />
+    </div>
+    <button
+      type="button"
+      id="passkey-add"
+      class="button"
+      hidden
+      data-options-url="${model.passkeyUrls.optionsUrl}"
+      data-verify-url="${model.passkeyUrls.verifyUrl}"
+      data-csrf="${model.csrfToken}"
+      data-failed="${t.passkeyFailed}"
+    >
+      ${t.accountPasskeyAdd}
+    </button>
+    <p id="passkey-status" class="notice notice-error" role="alert" hidden></p>
     <h2>${t.accountSecurity}</h2>
     ${totp}
     <p>${t.accountRecoveryExplanation(model.recoveryCodesLeft)}</p>
     ${codes} ${form('/account/recovery-codes', t.accountRecoveryRegenerate, html``, true)}
     <p class="secondary-actions"><a href="${model.signOutUrl}">${t.accountSignOutEverywhere}</a></p>`;
-  return layout({ lang: model.lang, currentUrl: model.currentUrl, title: t.accountTitle, content });
+  return layout({
+    lang: model.lang,
+    currentUrl: model.currentUrl,
+    title: t.accountTitle,
+    content,
+    scripts: ['/assets/webauthn.js', '/assets/passkeys.js'],
+  });
 }

@@ -14,10 +14,12 @@ export interface PageContext {
 export interface LayoutOptions extends PageContext {
   title: string;
   content: SafeHtml;
+  /** Our own script files (CSP script-src 'self'), for pages with passkey ceremonies. Never inline. */
+  scripts?: readonly string[] | undefined;
 }
 
 /** The document around every page: no script, no inline style, one stylesheet of ours. */
-export function layout({ lang, currentUrl, title, content }: LayoutOptions): string {
+export function layout({ lang, currentUrl, title, content, scripts = [] }: LayoutOptions): string {
   const t = MESSAGES[lang];
   return html`<!doctype html>
     <html lang="${lang}">
@@ -27,6 +29,7 @@ export function layout({ lang, currentUrl, title, content }: LayoutOptions): str
         <meta name="referrer" content="no-referrer" />
         <title>${title} – ${t.productName}</title>
         <link rel="stylesheet" href="${STYLESHEET_URL}" />
+        ${scripts.map((src) => html`<script src="${src}" defer></script>`)}
       </head>
       <body>
         <a class="skip-link" href="#main">${t.skipToContent}</a>

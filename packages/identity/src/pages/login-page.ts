@@ -29,6 +29,8 @@ export interface LoginPageModel extends PageContext {
   /** What the citizen typed last time, so only the password has to be entered again. */
   username?: string | undefined;
   error?: LoginError | undefined;
+  /** Where the passkey ceremony gets its options and sends its answer (JSON, same CSRF token). */
+  passkey?: { optionsUrl: string; verifyUrl: string } | undefined;
 }
 
 const SUMMARY_MESSAGE_ID = 'login-error-message';
@@ -56,7 +58,7 @@ export function loginPage(model: LoginPageModel): string {
           id="username"
           name="username"
           value="${username}"
-          autocomplete="username"
+          autocomplete="username webauthn"
           autocapitalize="none"
           spellcheck="false"
           maxlength="254"
@@ -78,9 +80,33 @@ export function loginPage(model: LoginPageModel): string {
         <button type="submit" class="button">${t.signIn}</button>
       </div>
     </form>
+    ${
+      model.passkey &&
+      html`<div class="passkey">
+        <button
+          type="button"
+          id="passkey-signin"
+          class="button button-secondary"
+          hidden
+          data-options-url="${model.passkey.optionsUrl}"
+          data-verify-url="${model.passkey.verifyUrl}"
+          data-csrf="${model.csrfToken}"
+          data-failed="${t.passkeyFailed}"
+        >
+          ${t.passkeySignIn}
+        </button>
+        <p id="passkey-status" class="notice notice-error" role="alert" hidden></p>
+      </div>`
+    }
     <p class="secondary-actions"><a href="${model.abortUrl}">${t.cancel}</a></p>`;
 
-  return layout({ lang: model.lang, currentUrl: model.currentUrl, title: t.loginTitle, content });
+  return layout({
+    lang: model.lang,
+    currentUrl: model.currentUrl,
+    title: t.loginTitle,
+    content,
+    scripts: model.passkey ? ['/assets/webauthn.js', '/assets/passkeys.js'] : [],
+  });
 }
 
 function errorSummary(t: Messages, clientName: string, error: LoginError): SafeHtml {

@@ -83,6 +83,15 @@ export interface Messages {
   accountSignOutEverywhere: string;
   accountFreshSignIn: string;
   accountSaved: string;
+  passkeySignIn: string;
+  passkeyFailed: string;
+  accountPasskeys: string;
+  accountPasskeyNone: string;
+  accountPasskeyName: string;
+  accountPasskeyAdd: string;
+  accountPasskeyRename: string;
+  accountPasskeyRemove: string;
+  accountPasskeyLastUsed: (when: string) => string;
 
   consentTitle: string;
   consentAsks: (appName: string) => string;
@@ -181,6 +190,15 @@ const zhCN: Messages = {
   accountSignOutEverywhere: '在所有服务中退出登录',
   accountFreshSignIn: '为保护您的账户，更改登录方式前请重新登录。',
   accountSaved: '已保存。',
+  passkeySignIn: '使用通行密钥登录',
+  passkeyFailed: '未能使用通行密钥登录。请重试，或使用密码登录。',
+  accountPasskeys: '通行密钥',
+  accountPasskeyNone: '尚未添加通行密钥。通行密钥可以代替密码，登录达到“较高”安全级别。',
+  accountPasskeyName: '通行密钥名称（例如“我的手机”）',
+  accountPasskeyAdd: '添加通行密钥',
+  accountPasskeyRename: '重命名',
+  accountPasskeyRemove: '删除',
+  accountPasskeyLastUsed: (when) => `最近使用：${when}`,
 
   consentTitle: '授权',
   consentAsks: (app) => `${app} 请求：`,
@@ -284,6 +302,16 @@ const en: Messages = {
   accountSignOutEverywhere: 'Sign out of every service',
   accountFreshSignIn: 'To protect your account, sign in again before changing how you sign in.',
   accountSaved: 'Saved.',
+  passkeySignIn: 'Sign in with a passkey',
+  passkeyFailed: 'Signing in with a passkey did not work. Try again, or use your password.',
+  accountPasskeys: 'Passkeys',
+  accountPasskeyNone:
+    'No passkeys yet. A passkey replaces the password and signs you in at the substantial level.',
+  accountPasskeyName: 'Passkey name (e.g. "My phone")',
+  accountPasskeyAdd: 'Add a passkey',
+  accountPasskeyRename: 'Rename',
+  accountPasskeyRemove: 'Remove',
+  accountPasskeyLastUsed: (when) => `Last used: ${when}`,
 
   consentTitle: 'Allow access',
   consentAsks: (app) => `${app} asks to:`,

@@ -28,3 +28,12 @@ export {
   recoveryCodeMigrations,
   type RecoveryCodesOptions,
 } from './recovery-codes.ts';
+export {
+  Passkeys,
+  passkeyMigrations,
+  type PasskeyAccount,
+  type PasskeyAuthentication,
+  type PasskeySummary,
+  type PasskeysOptions,
+  type RegisteredPasskey,
+} from './passkeys.ts';
