@@ -129,6 +129,58 @@ describe('the account page', () => {
     }
   });
 
+  it('lists where the account is signed in and the apps it uses, and signs out another device', async () => {
+    await platform.server.identity.accounts.create({ username: 'zhao.lei', password: PASSWORD });
+    // The phone signs in at the app; the laptop opens the account page.
+    const phone = new Browser();
+    const authorize = async (extra: Record<string, string> = {}) =>
+      oidc
+        .buildAuthorizationUrl(config, {
+          redirect_uri: redirectUri,
+          scope: 'openid',
+          code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+          code_challenge_method: 'S256',
+          state: 's',
+          ...extra,
+        })
+        .toString();
+    const login = await phone.visit(await authorize(), redirectUri);
+    expect(
+      (await phone.submit(login, { username: 'zhao.lei', password: PASSWORD }, redirectUri)).redirected,
+    ).toBe(true);
+
+    const laptop = new Browser();
+    const page = await signInToAccount(laptop, 'zhao.lei');
+    const items = [...page.body.matchAll(/<li>([\s\S]*?)<\/li>/g)]
+      .map((m) => m[1]!)
+      .filter((li) => li.includes('name="session"'));
+    expect(items).toHaveLength(2);
+    const phoneItem = items.find((li) => /Signed in to: App|已登录的服务：App/.test(li))!;
+    expect(phoneItem).toBeDefined();
+    expect(items.find((li) => li !== phoneItem)).toMatch(/\(this device\)|（当前设备）/);
+    expect(page.body).toMatch(/<strong>App<\/strong>/);
+
+    const phoneUid = /name="session" value="([^"]+)"/.exec(phoneItem)![1]!;
+    const forms = [...page.body.matchAll(/<form[^>]*action="([^"]*)"[\s\S]*?<\/form>/g)];
+    const index = forms.findIndex((f) => f[0].includes(`value="${phoneUid}"`));
+    const after = await laptop.submit(page, {}, undefined, index);
+    expect(after.url).toBe(`${accountUrl()}?saved=1`);
+
+    // The phone is signed out; the laptop is not.
+    const phoneAgain = await phone.visit(await authorize({ prompt: 'none' }), redirectUri);
+    expect(new URL(phoneAgain.url).searchParams.get('error')).toBe('login_required');
+    expect((await laptop.visit(accountUrl())).url).toBe(accountUrl());
+
+    // Removing the app's access withdraws the consent: it disappears from the page.
+    const withApp = await laptop.visit(accountUrl());
+    const revokeForm = [...withApp.body.matchAll(/<form[^>]*action="([^"]*)"/g)].findIndex(
+      (m) => m[1] === '/account/apps/revoke',
+    );
+    expect(revokeForm).toBeGreaterThanOrEqual(0);
+    const revoked = await laptop.submit(withApp, {}, undefined, revokeForm);
+    expect(revoked.body).not.toMatch(/<strong>App<\/strong>/);
+  });
+
   it('refuses a change posted without the page token', async () => {
     const browser = new Browser();
     const page = await signInToAccount(browser, 'wang.fang');

@@ -11,6 +11,8 @@ import { auditMigrations, type AuditSink } from './audit/audit-sink.ts';
 import { clientMigrations } from './clients/client-migrations.ts';
 import { accountClient } from './account/account-client.ts';
 import { accountRoutes } from './account/account-routes.ts';
+import { AccountSessions, sessionDeviceMigrations } from './account/account-sessions.ts';
+import { ConnectedApps } from './account/connected-apps.ts';
 import { CLIENTS_TOPIC, type ClientRegistry } from './clients/client-registry.ts';
 import { CsrfGuard } from './interactions/csrf.ts';
 import { interactionRoutes } from './interactions/interaction-routes.ts';
@@ -48,6 +50,7 @@ export const identityMigrations: readonly MigrationSet[] = [
   recoveryCodeMigrations,
   loginProgressMigrations,
   passkeyMigrations,
+  sessionDeviceMigrations,
 ];
 
 export interface IdentitySettings extends ProviderSettings {
@@ -85,6 +88,7 @@ export class Identity {
   readonly #retries: BackchannelRetries;
   readonly #csrf: CsrfGuard;
   readonly #consents: RememberedConsents;
+  readonly #sessions: AccountSessions;
   #provider!: Provider;
   #mounted!: Middleware;
   #published!: LoadedSigningKeys;
@@ -111,6 +115,7 @@ export class Identity {
     this.accounts = services.accounts;
     this.#retries = new BackchannelRetries({ store, audit, provider: () => this.#provider });
     this.#consents = new RememberedConsents(store);
+    this.#sessions = new AccountSessions({ store, provider: () => this.#provider, retries: this.#retries });
     this.#csrf = new CsrfGuard(deriveKey(masterKey, 'csrf'), options.settings.issuer);
   }
 
@@ -179,6 +184,8 @@ export class Identity {
       totp: this.totp,
       recoveryCodes: this.recoveryCodes,
       passkeys: this.passkeys,
+      sessions: this.#sessions,
+      apps: new ConnectedApps(this.#options.store),
       csrf: this.#csrf,
       audit: this.#options.audit,
     }).routes();
@@ -187,6 +194,7 @@ export class Identity {
       await routes(ctx as Parameters<typeof routes>[0], async () => {
         await account(ctx as Parameters<typeof account>[0], async () => {
           await this.#mounted(ctx, next);
+          await this.#recordDevice(ctx);
         });
       });
     };
@@ -245,6 +253,15 @@ export class Identity {
     this.#provider = provider;
     this.#mounted = mount(provider);
     this.#published = loaded;
+  }
+
+  /** Remembers where a signed-in session is used, for the account page's device list. */
+  async #recordDevice(ctx: Parameters<Middleware>[0]): Promise<void> {
+    const session = (ctx as { oidc?: { session?: { uid?: string; accountId?: string } } }).oidc?.session;
+    if (!session?.uid || !session.accountId) return;
+    await this.#sessions
+      .seen(session.uid, session.accountId, ctx.get('user-agent'), ctx.ip)
+      .catch(this.#options.onError);
   }
 
   async #sweep(): Promise<void> {

@@ -12,6 +12,8 @@ import type { Passkeys } from '../second-factors/passkeys.ts';
 import type { RecoveryCodes } from '../second-factors/recovery-codes.ts';
 import type { TotpFactors } from '../second-factors/totp-enrolment.ts';
 import { ACCOUNT_CLIENT_ID } from './account-client.ts';
+import type { AccountSessions } from './account-sessions.ts';
+import type { ConnectedApps } from './connected-apps.ts';
 import { maskEmail, maskPhone } from './mask.ts';
 
 export interface AccountDeps {
@@ -21,6 +23,8 @@ export interface AccountDeps {
   totp: TotpFactors;
   recoveryCodes: RecoveryCodes;
   passkeys: Passkeys;
+  sessions: AccountSessions;
+  apps: ConnectedApps;
   csrf: CsrfGuard;
   audit: AuditSink;
 }
@@ -145,6 +149,50 @@ export function accountRoutes(deps: AccountDeps): Router {
     await changed(ctx, session, 'account.passkey_remove');
   });
 
+  // Signing out a device or removing an app's access needs no fresh sign-in: it only takes access away.
+  router.post('/sessions/sign-out', form, async (ctx) => {
+    const session = await signedIn(ctx);
+    if (!session || !checkToken(ctx, session)) return;
+    const uid = text((ctx.request.body as Record<string, unknown>)['session']);
+    const told = await deps.sessions.signOut(session.accountId!, uid);
+    await deps.audit.write({
+      action: 'account.session_sign_out',
+      outcome: 'success',
+      actor: session.accountId,
+      subject: session.accountId,
+      address: ctx.ip,
+      details: { apps: told, thisDevice: uid === session.uid },
+    });
+    ctx.status = 303;
+    ctx.redirect(uid === session.uid ? '/account' : '/account?saved=1');
+  });
+
+  router.post('/apps/revoke', form, async (ctx) => {
+    const session = await signedIn(ctx);
+    if (!session || !checkToken(ctx, session)) return;
+    const clientId = text((ctx.request.body as Record<string, unknown>)['client_id']);
+    if (await deps.apps.revoke(session.accountId!, clientId)) {
+      await deps.audit.write({
+        action: 'account.app_revoke',
+        outcome: 'success',
+        actor: session.accountId,
+        subject: session.accountId,
+        clientId,
+        address: ctx.ip,
+      });
+    }
+    ctx.status = 303;
+    ctx.redirect('/account?saved=1');
+  });
+
+  function checkToken(ctx: Context, session: Session): boolean {
+    const presented = (ctx.request.body as Record<string, unknown> | undefined)?.['csrf'];
+    if (deps.csrf.verify(ctx, `account:${session.uid}`, presented)) return true;
+    ctx.status = 403;
+    ctx.body = { error: 'invalid_request', error_description: 'the page expired; reload it' };
+    return false;
+  }
+
   /** For the page's script: JSON errors instead of redirects, the token in a header. */
   async function freshJsonSession(ctx: Context): Promise<Session | undefined> {
     const session = await deps.provider().Session.get(ctx);
@@ -226,13 +274,73 @@ export function accountRoutes(deps: AccountDeps): Router {
       recoveryCodesLeft: await deps.recoveryCodes.remaining(account.id),
       csrfToken: deps.csrf.token(`account:${session.uid}`),
       passkeys: await deps.passkeys.list(account.id),
+      sessions: await sessionsView(session, account.id),
+      apps: await appsView(account.id),
       passkeyUrls: { optionsUrl: '/account/passkeys/options', verifyUrl: '/account/passkeys' },
       signOutUrl: `/session/end?client_id=${ACCOUNT_CLIENT_ID}`,
       ...extra,
     });
   }
 
+  async function sessionsView(current: Session, accountId: string): Promise<AccountPageModel['sessions']> {
+    const sessions = await deps.sessions.list(accountId);
+    const names = await clientNames(sessions.flatMap((s) => s.clientIds));
+    return sessions.map((s) => ({
+      uid: s.uid,
+      current: s.uid === current.uid,
+      device: describeDevice(s.userAgent),
+      address: s.address ?? '-',
+      lastSeenAt: s.lastSeenAt,
+      apps: s.clientIds.filter((id) => id !== ACCOUNT_CLIENT_ID).map((id) => names.get(id) ?? id),
+    }));
+  }
+
+  async function appsView(accountId: string): Promise<AccountPageModel['apps']> {
+    const apps = (await deps.apps.list(accountId)).filter((app) => app.clientId !== ACCOUNT_CLIENT_ID);
+    const names = await clientNames(apps.map((a) => a.clientId));
+    return apps.map((app) => ({
+      clientId: app.clientId,
+      name: names.get(app.clientId) ?? app.clientId,
+      scopes: app.scopes,
+    }));
+  }
+
+  async function clientNames(ids: string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const id of new Set(ids)) {
+      const client = await deps.provider().Client.find(id);
+      if (client?.clientName) names.set(id, client.clientName);
+    }
+    return names;
+  }
+
   return router;
+}
+
+/** A short, readable device name from the User-Agent (browser on system), or the raw text. */
+function describeDevice(userAgent: string | undefined): string {
+  if (!userAgent) return '-';
+  const browser = /Edg\//.test(userAgent)
+    ? 'Edge'
+    : /Chrome\//.test(userAgent)
+      ? 'Chrome'
+      : /Firefox\//.test(userAgent)
+        ? 'Firefox'
+        : /Safari\//.test(userAgent)
+          ? 'Safari'
+          : undefined;
+  const system = /Android/.test(userAgent)
+    ? 'Android'
+    : /iPhone|iPad/.test(userAgent)
+      ? 'iOS'
+      : /Windows/.test(userAgent)
+        ? 'Windows'
+        : /Mac OS X/.test(userAgent)
+          ? 'macOS'
+          : /Linux/.test(userAgent)
+            ? 'Linux'
+            : undefined;
+  return browser && system ? `${browser} · ${system}` : userAgent.slice(0, 60);
 }
 
 /** An authorization request of the built-in account client; `fresh` forces a new sign-in. */

@@ -21,6 +21,15 @@ export interface AccountPageModel extends PageContext {
   passkeys: ReadonlyArray<{ credentialId: string; name: string; lastUsedAt?: number | null | undefined }>;
   /** Where the registration ceremony gets its options and sends its answer. */
   passkeyUrls: { optionsUrl: string; verifyUrl: string };
+  sessions: ReadonlyArray<{
+    uid: string;
+    current: boolean;
+    device: string;
+    address: string;
+    lastSeenAt: number;
+    apps: readonly string[];
+  }>;
+  apps: ReadonlyArray<{ clientId: string; name: string; scopes: readonly string[] }>;
 }
 
 /** `/account`: the citizen's own profile and sign-in methods. Forms only, no script. */
@@ -149,6 +158,46 @@ export function accountPage(model: AccountPageModel): string {
     ${totp}
     <p>${t.accountRecoveryExplanation(model.recoveryCodesLeft)}</p>
     ${codes} ${form('/account/recovery-codes', t.accountRecoveryRegenerate, html``, true)}
+    <h2>${t.accountSessions}</h2>
+    <ul class="sessions">
+      ${model.sessions.map(
+        (session) =>
+          html`<li>
+            <strong>${session.device}</strong>
+            ${session.current && html`<span>${t.accountSessionThis}</span>`}
+            <p class="hint">${t.accountSessionDetails(session.address, when(session.lastSeenAt))}</p>
+            ${session.apps.length > 0 && html`<p class="hint">${t.accountSessionApps(session.apps.join(', '))}</p>`}
+            ${form(
+              '/account/sessions/sign-out',
+              t.accountSessionSignOut,
+              html`<input type="hidden" name="session" value="${session.uid}" />`,
+              true,
+            )}
+          </li>`,
+      )}
+    </ul>
+    <h2>${t.accountApps}</h2>
+    ${
+      model.apps.length === 0
+        ? html`<p>${t.accountAppsNone}</p>`
+        : html`<ul class="apps">
+            ${model.apps.map(
+              (app) =>
+                html`<li>
+                  <strong>${app.name}</strong>
+                  <p class="hint">
+                    ${app.scopes.map((scope) => t.scopes[scope as keyof typeof t.scopes] ?? scope).join(' · ')}
+                  </p>
+                  ${form(
+                    '/account/apps/revoke',
+                    t.accountAppRevoke,
+                    html`<input type="hidden" name="client_id" value="${app.clientId}" />`,
+                    true,
+                  )}
+                </li>`,
+            )}
+          </ul>`
+    }
     <p class="secondary-actions"><a href="${model.signOutUrl}">${t.accountSignOutEverywhere}</a></p>`;
   return layout({
     lang: model.lang,
@@ -157,4 +206,8 @@ export function accountPage(model: AccountPageModel): string {
     content,
     scripts: ['/assets/webauthn.js', '/assets/passkeys.js'],
   });
+}
+
+function when(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 }

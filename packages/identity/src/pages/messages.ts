@@ -92,6 +92,14 @@ export interface Messages {
   accountPasskeyRename: string;
   accountPasskeyRemove: string;
   accountPasskeyLastUsed: (when: string) => string;
+  accountSessions: string;
+  accountSessionThis: string;
+  accountSessionDetails: (address: string, lastSeen: string) => string;
+  accountSessionApps: (apps: string) => string;
+  accountSessionSignOut: string;
+  accountApps: string;
+  accountAppsNone: string;
+  accountAppRevoke: string;
 
   consentTitle: string;
   consentAsks: (appName: string) => string;
@@ -199,6 +207,14 @@ const zhCN: Messages = {
   accountPasskeyRename: '重命名',
   accountPasskeyRemove: '删除',
   accountPasskeyLastUsed: (when) => `最近使用：${when}`,
+  accountSessions: '已登录的设备',
+  accountSessionThis: '（当前设备）',
+  accountSessionDetails: (address, lastSeen) => `地址 ${address}，最近活动 ${lastSeen}`,
+  accountSessionApps: (apps) => `已登录的服务：${apps}`,
+  accountSessionSignOut: '退出此设备',
+  accountApps: '已授权的应用',
+  accountAppsNone: '尚无已授权的应用。',
+  accountAppRevoke: '撤销授权',
 
   consentTitle: '授权',
   consentAsks: (app) => `${app} 请求：`,
@@ -312,6 +328,14 @@ const en: Messages = {
   accountPasskeyRename: 'Rename',
   accountPasskeyRemove: 'Remove',
   accountPasskeyLastUsed: (when) => `Last used: ${when}`,
+  accountSessions: 'Where you are signed in',
+  accountSessionThis: '(this device)',
+  accountSessionDetails: (address, lastSeen) => `From ${address}, last active ${lastSeen}`,
+  accountSessionApps: (apps) => `Signed in to: ${apps}`,
+  accountSessionSignOut: 'Sign out this device',
+  accountApps: 'Connected apps',
+  accountAppsNone: 'No connected apps yet.',
+  accountAppRevoke: 'Remove access',
 
   consentTitle: 'Allow access',
   consentAsks: (app) => `${app} asks to:`,
