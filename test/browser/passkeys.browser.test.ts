@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,6 +50,7 @@ describe('passkeys in a real browser', () => {
       execute: [oidc.allowInsecureRequests],
     });
     await platform.server.identity.accounts.create({ username: 'li.wei', password: PASSWORD });
+    await platform.server.identity.accounts.create({ username: 'wang.fang', password: PASSWORD });
     mkdirSync(SHOTS, { recursive: true });
   });
 
@@ -61,8 +63,8 @@ describe('passkeys in a real browser', () => {
   /** Console errors, script errors and CSP refusals seen by any page. */
   const problems: string[] = [];
 
-  async function withAuthenticator(): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ locale: 'en', viewport: { width: 390, height: 844 } });
+  async function withAuthenticator(locale = 'en'): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ locale, viewport: { width: 390, height: 844 } });
     context.setDefaultTimeout(8_000);
     const page = await context.newPage();
     page.on('console', (m) => {
@@ -132,4 +134,61 @@ describe('passkeys in a real browser', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('turns on an authenticator app on the account page, then signs in at an app with password and code', async () => {
+    const { context, page } = await withAuthenticator('zh-CN');
+    await page.goto(`${platform.issuer}/account`);
+    await page.screenshot({ path: new URL('login-zh-CN.png', SHOTS).pathname, fullPage: true });
+    await page.getByLabel('用户名、手机号码或电子邮箱').fill('wang.fang');
+    await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('密码', { exact: true }).press('Enter');
+    await page.waitForURL(`${platform.issuer}/account`);
+    await page.screenshot({ path: new URL('account-zh-CN.png', SHOTS).pathname, fullPage: true });
+
+    await page.getByRole('button', { name: '启用身份验证器' }).click();
+    const secret = (await page.locator('code').first().textContent())!.trim();
+    await page.getByLabel('验证码或恢复码').fill(totp(secret, Date.now() - 30_000));
+    await page.getByRole('button', { name: '确认启用' }).click();
+    await page.waitForURL(`${platform.issuer}/account?saved=1`);
+
+    const verifier = oidc.randomPKCECodeVerifier();
+    await page.goto(
+      oidc
+        .buildAuthorizationUrl(config, {
+          redirect_uri: redirectUri,
+          scope: 'openid',
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+          state: 'otp',
+          prompt: 'login',
+        })
+        .toString(),
+    );
+    await page.getByLabel('用户名、手机号码或电子邮箱').fill('wang.fang');
+    await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('密码', { exact: true }).press('Enter');
+    await page.getByLabel('验证码或恢复码').fill(totp(secret));
+    await page.getByLabel('验证码或恢复码').press('Enter');
+    await page.waitForURL((current) => current.href.startsWith(redirectUri));
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
+      pkceCodeVerifier: verifier,
+      expectedState: 'otp',
+    });
+    expect(tokens.claims()?.['amr']).toEqual(['pwd', 'otp', 'mfa']);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
+
+/** RFC 6238 as an authenticator app computes it, independently of OneGate. */
+function totp(secretBase32: string, timeMs = Date.now()): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secretBase32.toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const secret = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(timeMs / 30_000)));
+  const mac = createHmac('sha1', secret).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}

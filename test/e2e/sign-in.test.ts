@@ -202,6 +202,19 @@ describe.each(engines)('single sign-on on %s', (engine) => {
     expect(tokens.claims()?.acr).toBe('urn:onegate:acr:low');
   });
 
+  it('completes prompt=login at an app used for the first time (regression: its consent step dropped the sign-in and looped)', async () => {
+    await platform.server.identity.accounts.create({ username: 'first.time', password: PASSWORD });
+    const browser = new Browser();
+    const start = await authorize(appB, browser, { prompt: 'login' });
+    const back = await browser.submit(
+      start.landing,
+      { username: 'first.time', password: PASSWORD },
+      appB.redirectUri,
+    );
+    expect(back.redirected).toBe(true);
+    expect((await start.exchange(back)).claims()?.acr).toBe('urn:onegate:acr:low');
+  });
+
   it('answers prompt=none with a code inside a session and login_required outside one', async () => {
     const browser = new Browser();
     const first = await authorize(appB, browser);

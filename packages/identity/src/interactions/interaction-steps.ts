@@ -37,7 +37,8 @@ export function renderError(ctx: Context, error: string, description: string): v
 
 export async function finish(ctx: Context, provider: Provider, result: InteractionResults): Promise<void> {
   const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, {
-    mergeWithLastSubmission: false,
+    // A consent keeps the sign-in it follows (else prompt=login would ask again, forever); a sign-in starts afresh.
+    mergeWithLastSubmission: result.consent !== undefined,
   });
   ctx.status = 303;
   ctx.redirect(redirectTo);
