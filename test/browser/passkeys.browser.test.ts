@@ -102,9 +102,8 @@ describe('passkeys in a real browser', () => {
     expect(await page.textContent('body')).toContain('Test phone');
 
     // Sign out of every service, then come back through an app with nothing but the passkey.
-    await page.getByRole('link', { name: 'Sign out of every service' }).click();
-    await page.locator('button[name="logout"]').click();
-    await page.waitForLoadState();
+    await page.getByRole('button', { name: 'Sign out of every service' }).click();
+    await page.waitForURL(/\/session\/end\/success/);
 
     const verifier = oidc.randomPKCECodeVerifier();
     const url = oidc.buildAuthorizationUrl(config, {
@@ -131,6 +130,13 @@ describe('passkeys in a real browser', () => {
     const claims = tokens.claims()!;
     expect(claims.acr).toBe('urn:onegate:acr:substantial');
     expect(claims['amr']).toEqual(['hwk', 'user']);
+
+    // Back on the account page (signed in by the same session): the app is listed, with this device.
+    await page.goto(`${platform.issuer}/account`);
+    const body = (await page.textContent('body')) ?? '';
+    expect(body).toContain('Signed in to: Tax');
+    expect(body).toContain('(this device)');
+    expect(await page.locator('.apps strong').allTextContents()).toEqual(['Tax']);
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -44,6 +44,27 @@ export class Browser {
     );
   }
 
+  /** A script's fetch: JSON in and out, with this browser's cookies; no redirects followed. */
+  async postJson(
+    url: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; json: unknown }> {
+    const res = await fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        cookie: this.#cookieHeader(),
+        origin: this.#origin ?? 'null',
+      },
+      body: JSON.stringify(body),
+    });
+    this.#store(res);
+    return { status: res.status, json: await res.json().catch(() => undefined) };
+  }
+
   async #follow(
     url: string,
     init: RequestInit & { headers?: Record<string, string> },

@@ -167,6 +167,22 @@ export function accountRoutes(deps: AccountDeps): Router {
     ctx.redirect(uid === session.uid ? '/account' : '/account?saved=1');
   });
 
+  router.post('/sessions/sign-out-everywhere', form, async (ctx) => {
+    const session = await signedIn(ctx);
+    if (!session || !checkToken(ctx, session)) return;
+    const told = await deps.sessions.signOutEverywhere(session.accountId!);
+    await deps.audit.write({
+      action: 'account.sign_out_everywhere',
+      outcome: 'success',
+      actor: session.accountId,
+      subject: session.accountId,
+      address: ctx.ip,
+      details: { apps: told },
+    });
+    ctx.status = 303;
+    ctx.redirect('/session/end/success');
+  });
+
   router.post('/apps/revoke', form, async (ctx) => {
     const session = await signedIn(ctx);
     if (!session || !checkToken(ctx, session)) return;
@@ -277,7 +293,7 @@ export function accountRoutes(deps: AccountDeps): Router {
       sessions: await sessionsView(session, account.id),
       apps: await appsView(account.id),
       passkeyUrls: { optionsUrl: '/account/passkeys/options', verifyUrl: '/account/passkeys' },
-      signOutUrl: `/session/end?client_id=${ACCOUNT_CLIENT_ID}`,
+      signOutUrl: '/account/sessions/sign-out-everywhere',
       ...extra,
     });
   }

@@ -139,8 +139,13 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       renderLogin(ctx, details, result.error, login);
       return;
     }
-    // An account with an authenticator always gives its second factor, whatever the app asked for.
-    if (await deps.secondFactor.totp.isActive(result.account.id)) {
+    // An account with an authenticator always gives its second factor, whatever the app asked for;
+    // one with passkeys gives it when the app needs more than a password.
+    const needsMore = requiredLevel(details) > acrLevel(ACR.low);
+    if (
+      (await deps.secondFactor.totp.isActive(result.account.id)) ||
+      (needsMore && (await deps.secondFactor.passkeys.count(result.account.id)) > 0)
+    ) {
       await deps.secondFactor.progress.passwordVerified(details.uid, result.account.id);
       renderSecondFactor(ctx, details);
       return;
@@ -235,7 +240,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const verified = await deps.secondFactor.passkeys
       .authenticate(`authenticate:${details.uid}`, body.response as Parameters<Passkeys['authenticate']>[1])
       .catch(() => undefined);
-    const account = verified ? await deps.secondFactor.accounts.find(verified.accountId) : undefined;
+    // After a password in this interaction, the passkey is its second factor and must be the same account's.
+    const afterPassword = await deps.secondFactor.progress.accountFor(details.uid);
+    const sameAccount = !afterPassword || afterPassword === verified?.accountId;
+    const account =
+      verified && sameAccount ? await deps.secondFactor.accounts.find(verified.accountId) : undefined;
     if (!verified || !account || account.disabled) {
       await deps.audit.write({
         action: 'login.passkey',
@@ -243,13 +252,18 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         subject: verified?.accountId,
         clientId,
         address: ctx.ip,
-        reason: verified ? 'account_disabled' : 'verification_failed',
+        reason: !verified ? 'verification_failed' : sameAccount ? 'account_disabled' : 'other_account',
       });
       ctx.status = 401;
       ctx.body = { error: 'access_denied', error_description: 'the passkey could not be verified' };
       return;
     }
-    const { acr, amr } = assuranceOf(account, 'passkey', verified.amr);
+    const { acr, amr } = assuranceOf(
+      account,
+      'passkey',
+      afterPassword ? ['pwd', ...verified.amr, 'mfa'] : verified.amr,
+    );
+    if (afterPassword) await deps.secondFactor.progress.done(details.uid);
     await deps.audit.write({
       action: 'login.passkey',
       outcome: 'success',
@@ -316,6 +330,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       currentUrl: ctx.originalUrl,
       clientName: (ctx.state as { clientName?: string }).clientName ?? String(details.params['client_id']),
       action: `/interaction/${details.uid}/second-factor`,
+      passkey: {
+        optionsUrl: `/interaction/${details.uid}/passkey/options`,
+        verifyUrl: `/interaction/${details.uid}/passkey`,
+      },
       abortUrl: `/interaction/${details.uid}/abort`,
       csrfToken: csrf.token(details.uid),
       error,

@@ -198,7 +198,7 @@ export function accountPage(model: AccountPageModel): string {
             )}
           </ul>`
     }
-    <p class="secondary-actions"><a href="${model.signOutUrl}">${t.accountSignOutEverywhere}</a></p>`;
+    ${form(model.signOutUrl, t.accountSignOutEverywhere, html``, true)}`;
   return layout({
     lang: model.lang,
     currentUrl: model.currentUrl,

@@ -7,6 +7,8 @@ export interface SecondFactorPageModel extends PageContext {
   action: string;
   abortUrl: string;
   csrfToken: string;
+  /** The passkey ceremony's endpoints, when a passkey may serve as the second factor. */
+  passkey?: { optionsUrl: string; verifyUrl: string } | undefined;
   /** The last code was wrong, replayed, or the attempts are throttled. */
   error?: { code: 'invalid' } | { code: 'throttled'; retryAfterSeconds: number } | undefined;
 }
@@ -58,6 +60,30 @@ export function secondFactorPage(model: SecondFactorPageModel): string {
         <button type="submit" class="button">${t.secondFactorVerify}</button>
       </div>
     </form>
+    ${
+      model.passkey &&
+      html`<div class="passkey">
+        <button
+          type="button"
+          id="passkey-signin"
+          class="button button-secondary"
+          hidden
+          data-options-url="${model.passkey.optionsUrl}"
+          data-verify-url="${model.passkey.verifyUrl}"
+          data-csrf="${model.csrfToken}"
+          data-failed="${t.passkeyFailed}"
+        >
+          ${t.passkeySignIn}
+        </button>
+        <p id="passkey-status" class="notice notice-error" role="alert" hidden></p>
+      </div>`
+    }
     <p class="secondary-actions"><a href="${model.abortUrl}">${t.cancel}</a></p>`;
-  return layout({ lang: model.lang, currentUrl: model.currentUrl, title: t.secondFactorTitle, content });
+  return layout({
+    lang: model.lang,
+    currentUrl: model.currentUrl,
+    title: t.secondFactorTitle,
+    content,
+    scripts: model.passkey ? ['/assets/webauthn.js', '/assets/passkeys.js'] : [],
+  });
 }
