@@ -73,6 +73,37 @@ describe('a passkey as the second factor after a password', () => {
     expect(claims['amr']).toEqual(['pwd', 'hwk', 'user', 'mfa']);
   });
 
+  it('refuses a passkey answer signed for another site, and audits the failure', async () => {
+    const browser = new Browser();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGUSbOVEYc',
+      code_challenge_method: 'S256',
+      state: 's',
+    });
+    const login = await browser.visit(url.toString(), redirectUri);
+    const optionsUrl = new URL(
+      /data-options-url="([^"]+)"/.exec(login.body)![1]!,
+      platform.issuer,
+    ).toString();
+    const verifyUrl = new URL(/data-verify-url="([^"]+)"/.exec(login.body)![1]!, platform.issuer).toString();
+    const csrf = /data-csrf="([^"]+)"/.exec(login.body)![1]!;
+    const options = await browser.postJson(optionsUrl, {}, { 'x-csrf-token': csrf });
+    const phished = authenticator.authenticate(
+      options.json as Parameters<SoftAuthenticator['authenticate']>[0],
+      {
+        origin: 'https://onegate.phish.example',
+      },
+    );
+    const result = await browser.postJson(verifyUrl, { response: phished }, { 'x-csrf-token': csrf });
+    expect(result.status).toBe(401);
+    const events = await platform.server.store.query<{ outcome: string; reason: string }>(
+      "SELECT outcome, reason FROM audit_events WHERE action = 'login.passkey' AND outcome = 'failure'",
+    );
+    expect(events).toContainEqual({ outcome: 'failure', reason: 'verification_failed' });
+  });
+
   it('refuses a passkey answer without the page token', async () => {
     const browser = new Browser();
     const url = oidc.buildAuthorizationUrl(config, {
