@@ -1,10 +1,11 @@
-import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.ts';
+import { totp } from '../e2e/support/totp.ts';
 import { startPlatform, type Platform } from '../e2e/support/platform.ts';
 
 /**
@@ -12,16 +13,6 @@ import { startPlatform, type Platform } from '../e2e/support/platform.ts';
  * keys, user verification): register on the account page, sign out everywhere,
  * sign in at an app with the passkey alone.
  */
-const CHROMIUM = process.env['ONEGATE_TEST_CHROMIUM'] ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PASSWORD = 'a long passphrase 2026';
 const SHOTS = new URL('../../.test-artifacts/', import.meta.url);
 
@@ -35,7 +26,7 @@ describe('passkeys in a real browser', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
       throw new Error(`no browser at ${CHROMIUM}: apt-get install chromium (.ci/run does this)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     app = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('app'));
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     redirectUri = `http://127.0.0.1:${(app.address() as AddressInfo).port}/tax/callback`;
@@ -185,16 +176,3 @@ describe('passkeys in a real browser', () => {
     await context.close();
   });
 });
-
-/** RFC 6238 as an authenticator app computes it, independently of OneGate. */
-function totp(secretBase32: string, timeMs = Date.now()): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of secretBase32.toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const secret = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(timeMs / 30_000)));
-  const mac = createHmac('sha1', secret).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.ts';
 import { startPlatform, type Platform } from '../e2e/support/platform.ts';
 
 /**
@@ -12,16 +13,6 @@ import { startPlatform, type Platform } from '../e2e/support/platform.ts';
  * suite never downloads a browser, and fails, not skips, without one
  * (.ci/run installs it).
  */
-const CHROMIUM = process.env['ONEGATE_TEST_CHROMIUM'] ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const PASSWORD = 'a long passphrase 2026';
 
@@ -39,7 +30,7 @@ describe('signing in with a real browser', () => {
 
   beforeAll(async () => {
     browser = existsSync(CHROMIUM)
-      ? chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS })
+      ? chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS })
       : Promise.reject(new Error(`no browser at ${CHROMIUM}: apt-get install chromium (.ci/run does this)`));
     // Awaited in each test; until then a rejection is not an unhandled one.
     browser.catch(() => undefined);

@@ -1,23 +1,10 @@
-import { createHmac } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { totp } from './support/totp.ts';
 import { Browser, type Landing } from './support/browser.ts';
 import { startPlatform, type Platform } from './support/platform.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
-
-/** RFC 6238, computed independently of OneGate, as the citizen's authenticator app would. */
-function totp(secretBase32: string, timeMs = Date.now()): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of secretBase32.toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const secret = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(timeMs / 30_000)));
-  const mac = createHmac('sha1', secret).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 describe('the account page', () => {
   let platform: Platform;

@@ -1,25 +1,11 @@
-import { createHmac } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totp } from './support/totp.ts';
 import { engines } from '@onegate/store/testing';
 import { Browser, type Landing } from './support/browser.ts';
 import { startPlatform, type Platform } from './support/platform.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
-
-/** RFC 6238 computed independently of OneGate's implementation, as an authenticator app would. */
-function totp(secretBase32: string, timeMs = Date.now()): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of secretBase32.replace(/=+$/, '').toUpperCase())
-    bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const secret = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(timeMs / 30_000)));
-  const mac = createHmac('sha1', secret).update(counter).digest();
-  const offset = mac[mac.length - 1]! & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 describe.each(engines)('password and a second factor on %s', (engine) => {
   let platform: Platform;

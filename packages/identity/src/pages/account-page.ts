@@ -1,5 +1,6 @@
 import { html, raw } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
+import { PASSKEY_SCRIPTS, passkeyButton } from './passkey-button.ts';
 import { MESSAGES } from './messages.ts';
 
 export interface AccountPageModel extends PageContext {
@@ -141,19 +142,14 @@ export function accountPage(model: AccountPageModel): string {
       <label for="passkey-name">${t.accountPasskeyName}</label>
       <input type="text" id="passkey-name" maxlength="64" />
     </div>
-    <button
-      type="button"
-      id="passkey-add"
-      class="button"
-      hidden
-      data-options-url="${model.passkeyUrls.optionsUrl}"
-      data-verify-url="${model.passkeyUrls.verifyUrl}"
-      data-csrf="${model.csrfToken}"
-      data-failed="${t.passkeyFailed}"
-    >
-      ${t.accountPasskeyAdd}
-    </button>
-    <p id="passkey-status" class="notice notice-error" role="alert" hidden></p>
+    ${passkeyButton({
+      id: 'passkey-add',
+      label: t.accountPasskeyAdd,
+      failed: t.passkeyFailed,
+      optionsUrl: model.passkeyUrls.optionsUrl,
+      verifyUrl: model.passkeyUrls.verifyUrl,
+      csrfToken: model.csrfToken,
+    })}
     <h2>${t.accountSecurity}</h2>
     ${totp}
     <p>${t.accountRecoveryExplanation(model.recoveryCodesLeft)}</p>
@@ -204,7 +200,7 @@ export function accountPage(model: AccountPageModel): string {
     currentUrl: model.currentUrl,
     title: t.accountTitle,
     content,
-    scripts: ['/assets/webauthn.js', '/assets/passkeys.js'],
+    scripts: PASSKEY_SCRIPTS,
   });
 }
 

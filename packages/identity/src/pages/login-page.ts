@@ -1,5 +1,6 @@
 import { html, type SafeHtml } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
+import { PASSKEY_SCRIPTS, passkeyButton } from './passkey-button.ts';
 import { MESSAGES, type Messages } from './messages.ts';
 
 /**
@@ -83,19 +84,15 @@ export function loginPage(model: LoginPageModel): string {
     ${
       model.passkey &&
       html`<div class="passkey">
-        <button
-          type="button"
-          id="passkey-signin"
-          class="button button-secondary"
-          hidden
-          data-options-url="${model.passkey.optionsUrl}"
-          data-verify-url="${model.passkey.verifyUrl}"
-          data-csrf="${model.csrfToken}"
-          data-failed="${t.passkeyFailed}"
-        >
-          ${t.passkeySignIn}
-        </button>
-        <p id="passkey-status" class="notice notice-error" role="alert" hidden></p>
+        ${passkeyButton({
+          id: 'passkey-signin',
+          label: t.passkeySignIn,
+          failed: t.passkeyFailed,
+          optionsUrl: model.passkey.optionsUrl,
+          verifyUrl: model.passkey.verifyUrl,
+          csrfToken: model.csrfToken,
+          secondary: true,
+        })}
       </div>`
     }
     <p class="secondary-actions"><a href="${model.abortUrl}">${t.cancel}</a></p>`;
@@ -105,7 +102,7 @@ export function loginPage(model: LoginPageModel): string {
     currentUrl: model.currentUrl,
     title: t.loginTitle,
     content,
-    scripts: model.passkey ? ['/assets/webauthn.js', '/assets/passkeys.js'] : [],
+    scripts: model.passkey ? PASSKEY_SCRIPTS : [],
   });
 }
 

@@ -1,5 +1,6 @@
 import { html } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
+import { PASSKEY_SCRIPTS, passkeyButton } from './passkey-button.ts';
 import { MESSAGES } from './messages.ts';
 
 export interface SecondFactorPageModel extends PageContext {
@@ -63,19 +64,15 @@ export function secondFactorPage(model: SecondFactorPageModel): string {
     ${
       model.passkey &&
       html`<div class="passkey">
-        <button
-          type="button"
-          id="passkey-signin"
-          class="button button-secondary"
-          hidden
-          data-options-url="${model.passkey.optionsUrl}"
-          data-verify-url="${model.passkey.verifyUrl}"
-          data-csrf="${model.csrfToken}"
-          data-failed="${t.passkeyFailed}"
-        >
-          ${t.passkeySignIn}
-        </button>
-        <p id="passkey-status" class="notice notice-error" role="alert" hidden></p>
+        ${passkeyButton({
+          id: 'passkey-signin',
+          label: t.passkeySignIn,
+          failed: t.passkeyFailed,
+          optionsUrl: model.passkey.optionsUrl,
+          verifyUrl: model.passkey.verifyUrl,
+          csrfToken: model.csrfToken,
+          secondary: true,
+        })}
       </div>`
     }
     <p class="secondary-actions"><a href="${model.abortUrl}">${t.cancel}</a></p>`;
@@ -84,6 +81,6 @@ export function secondFactorPage(model: SecondFactorPageModel): string {
     currentUrl: model.currentUrl,
     title: t.secondFactorTitle,
     content,
-    scripts: model.passkey ? ['/assets/webauthn.js', '/assets/passkeys.js'] : [],
+    scripts: model.passkey ? PASSKEY_SCRIPTS : [],
   });
 }

@@ -1,0 +1,31 @@
+import { html, type SafeHtml } from './html.ts';
+
+/**
+ * The button that starts a passkey ceremony, hidden until /assets/passkeys.js
+ * finds WebAuthn support, and the status line it announces failures in.
+ */
+export function passkeyButton(options: {
+  id: 'passkey-signin' | 'passkey-add';
+  label: string;
+  failed: string;
+  optionsUrl: string;
+  verifyUrl: string;
+  csrfToken: string;
+  secondary?: boolean;
+}): SafeHtml {
+  return html`<button
+      type="button"
+      id="${options.id}"
+      class="button${options.secondary ? ' button-secondary' : ''}"
+      hidden
+      data-options-url="${options.optionsUrl}"
+      data-verify-url="${options.verifyUrl}"
+      data-csrf="${options.csrfToken}"
+      data-failed="${options.failed}"
+    >
+      ${options.label}
+    </button>
+    <p id="passkey-status" class="notice notice-error" role="alert" hidden></p>`;
+}
+
+export const PASSKEY_SCRIPTS = ['/assets/webauthn.js', '/assets/passkeys.js'] as const;
