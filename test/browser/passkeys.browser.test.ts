@@ -172,7 +172,36 @@ describe('passkeys in a real browser', () => {
       expectedState: 'otp',
     });
     expect(tokens.claims()?.['amr']).toEqual(['pwd', 'otp', 'mfa']);
-    expect(problems).toEqual([]);
+
+    // Recovery codes from the account page work once each, in place of the authenticator code.
+    await page.goto(`${platform.issuer}/account`);
+    await page.getByRole('button', { name: '生成新的恢复码' }).click();
+    const code = (await page.locator('.recovery-codes code').first().textContent())!.trim();
+    const signInWithRecoveryCode = async () => {
+      await page.goto(
+        oidc
+          .buildAuthorizationUrl(config, {
+            redirect_uri: redirectUri,
+            scope: 'openid',
+            code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+            code_challenge_method: 'S256',
+            state: 'rc',
+            prompt: 'login',
+          })
+          .toString(),
+      );
+      await page.getByLabel('用户名、手机号码或电子邮箱').fill('wang.fang');
+      await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
+      await page.getByLabel('密码', { exact: true }).press('Enter');
+      await page.getByLabel('验证码或恢复码').fill(code);
+      await page.getByLabel('验证码或恢复码').press('Enter');
+      await page.waitForLoadState();
+      return page.url().startsWith(redirectUri);
+    };
+    expect(await signInWithRecoveryCode()).toBe(true);
+    expect(await signInWithRecoveryCode()).toBe(false);
+    expect(await page.getByRole('alert').textContent()).toContain('验证码不正确或已使用过');
+    expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
     await context.close();
   });
 });
