@@ -27,7 +27,7 @@ import { recoveryCodeMigrations, type RecoveryCodes } from './second-factors/rec
 import { totpMigrations, type TotpFactors } from './second-factors/totp-enrolment.ts';
 import { passkeyMigrations, type Passkeys } from './second-factors/passkeys.ts';
 import { identityServices } from './services.ts';
-import { verifyPlatformToken, type PlatformCaller } from './platform-token.ts';
+import { platformKeySet, verifyPlatformToken, type PlatformCaller } from './platform-token.ts';
 import { auditProviderEvents } from './provider/audit-events.ts';
 import { backchannelMigrations, BackchannelRetries } from './provider/backchannel-retries.ts';
 import { createProvider, type ProviderSettings } from './provider/create-provider.ts';
@@ -92,6 +92,7 @@ export class Identity {
   #provider!: Provider;
   #mounted!: Middleware;
   #published!: LoadedSigningKeys;
+  #platformKeys!: ReturnType<typeof platformKeySet>;
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
 
@@ -203,7 +204,7 @@ export class Identity {
   /** Verifies a bearer token for /api/v1 and that its client is still registered and enabled. */
   async verifyPlatformToken(token: string): Promise<PlatformCaller> {
     const caller = await verifyPlatformToken(token, {
-      jwks: { keys: this.#published.publicJwks },
+      keys: this.#platformKeys,
       issuer: this.settings.issuer,
       audience: platformResource(this.settings.issuer),
     });
@@ -217,10 +218,6 @@ export class Identity {
   /** Delivers the back-channel logouts that are due now (the background timer does this every 2 s). */
   deliverDueLogouts(now = Date.now()): Promise<void> {
     return this.#retries.runDue(now);
-  }
-
-  async findAccount(id: string): Promise<Account | undefined> {
-    return this.accounts.find(id);
   }
 
   async close(): Promise<void> {
@@ -253,6 +250,7 @@ export class Identity {
     this.#provider = provider;
     this.#mounted = mount(provider);
     this.#published = loaded;
+    this.#platformKeys = platformKeySet({ keys: loaded.publicJwks });
   }
 
   /** Remembers where a signed-in session is used, for the account page's device list. */

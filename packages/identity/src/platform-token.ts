@@ -1,4 +1,4 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { jwtVerify, type createLocalJWKSet } from 'jose';
 import { IdentityError } from './errors.ts';
 
 /** Who called a platform API, from a verified access token. */
@@ -16,10 +16,10 @@ export interface PlatformCaller {
  */
 export async function verifyPlatformToken(
   token: string,
-  options: { jwks: JSONWebKeySet; issuer: string; audience: string },
+  options: { keys: ReturnType<typeof createLocalJWKSet>; issuer: string; audience: string },
 ): Promise<PlatformCaller> {
   try {
-    const { payload } = await jwtVerify(token, createLocalJWKSet(options.jwks), {
+    const { payload } = await jwtVerify(token, options.keys, {
       issuer: options.issuer,
       audience: options.audience,
       typ: 'at+jwt',
@@ -35,3 +35,6 @@ export async function verifyPlatformToken(
     throw new IdentityError('ERR_INVALID_TOKEN', 'the access token is not valid for this API');
   }
 }
+
+/** Verification keys from published JWKs; made once per key change, not per request. */
+export { createLocalJWKSet as platformKeySet } from 'jose';

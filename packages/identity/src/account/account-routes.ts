@@ -212,11 +212,9 @@ export function accountRoutes(deps: AccountDeps): Router {
   /** For the page's script: JSON errors instead of redirects, the token in a header. */
   async function freshJsonSession(ctx: Context): Promise<Session | undefined> {
     const session = await deps.provider().Session.get(ctx);
-    const recent =
-      session.loginTs !== undefined && Date.now() / 1000 - session.loginTs <= FRESH_SIGN_IN_SECONDS;
     if (
       !session.accountId ||
-      !recent ||
+      !signedInRecently(session) ||
       !deps.csrf.verify(ctx, `account:${session.uid}`, ctx.get('x-csrf-token'))
     ) {
       ctx.status = 403;
@@ -232,9 +230,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   /** The OneGate session of this browser, or a redirect to sign in first. */
   async function signedIn(ctx: Context, fresh = false): Promise<Session | undefined> {
     const session = await deps.provider().Session.get(ctx);
-    const recent =
-      session.loginTs !== undefined && Date.now() / 1000 - session.loginTs <= FRESH_SIGN_IN_SECONDS;
-    if (session.accountId && (!fresh || recent)) return session;
+    if (session.accountId && (!fresh || signedInRecently(session))) return session;
     ctx.status = 303;
     ctx.redirect(signInUrl(deps.issuer, fresh));
     return undefined;
@@ -378,4 +374,8 @@ function signInUrl(issuer: string, fresh: boolean): string {
 /** A form field as text; anything else (absent, repeated) is empty. */
 function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
+}
+
+function signedInRecently(session: Session): boolean {
+  return session.loginTs !== undefined && Date.now() / 1000 - session.loginTs <= FRESH_SIGN_IN_SECONDS;
 }

@@ -123,13 +123,7 @@ export class AccountSessions {
       const client = await this.#provider().Client.find(clientId);
       if (!client?.backchannelLogoutUri) continue;
       told.push(clientId);
-      try {
-        await (
-          client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }
-        ).backchannelLogout(accountId, sid ?? '');
-      } catch {
-        await this.#retries.enqueue(clientId, accountId, sid);
-      }
+      await this.#retries.deliverNow(clientId, accountId, sid);
     }
     return told;
   }

@@ -1,6 +1,6 @@
 import { html, type SafeHtml } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
-import { PASSKEY_SCRIPTS, passkeyButton } from './passkey-button.ts';
+import { PASSKEY_SCRIPTS, passkeySignIn } from './passkey-button.ts';
 import { MESSAGES, type Messages } from './messages.ts';
 
 /**
@@ -81,20 +81,7 @@ export function loginPage(model: LoginPageModel): string {
         <button type="submit" class="button">${t.signIn}</button>
       </div>
     </form>
-    ${
-      model.passkey &&
-      html`<div class="passkey">
-        ${passkeyButton({
-          id: 'passkey-signin',
-          label: t.passkeySignIn,
-          failed: t.passkeyFailed,
-          optionsUrl: model.passkey.optionsUrl,
-          verifyUrl: model.passkey.verifyUrl,
-          csrfToken: model.csrfToken,
-          secondary: true,
-        })}
-      </div>`
-    }
+    ${model.passkey && passkeySignIn(t, model.passkey, model.csrfToken)}
     <p class="secondary-actions"><a href="${model.abortUrl}">${t.cancel}</a></p>`;
 
   return layout({

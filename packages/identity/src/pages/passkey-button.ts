@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from './html.ts';
+import type { Messages } from './messages.ts';
 
 /**
  * The button that starts a passkey ceremony, hidden until /assets/passkeys.js
@@ -29,3 +30,22 @@ export function passkeyButton(options: {
 }
 
 export const PASSKEY_SCRIPTS = ['/assets/webauthn.js', '/assets/passkeys.js'] as const;
+
+/** "Sign in with a passkey", as the login and second-step pages offer it. */
+export function passkeySignIn(
+  t: Messages,
+  urls: { optionsUrl: string; verifyUrl: string },
+  csrfToken: string,
+): SafeHtml {
+  return html`<div class="passkey">
+    ${passkeyButton({
+      id: 'passkey-signin',
+      label: t.passkeySignIn,
+      failed: t.passkeyFailed,
+      optionsUrl: urls.optionsUrl,
+      verifyUrl: urls.verifyUrl,
+      csrfToken,
+      secondary: true,
+    })}
+  </div>`;
+}

@@ -1,6 +1,6 @@
 import { html } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
-import { PASSKEY_SCRIPTS, passkeyButton } from './passkey-button.ts';
+import { PASSKEY_SCRIPTS, passkeySignIn } from './passkey-button.ts';
 import { MESSAGES } from './messages.ts';
 
 export interface SecondFactorPageModel extends PageContext {
@@ -61,20 +61,7 @@ export function secondFactorPage(model: SecondFactorPageModel): string {
         <button type="submit" class="button">${t.secondFactorVerify}</button>
       </div>
     </form>
-    ${
-      model.passkey &&
-      html`<div class="passkey">
-        ${passkeyButton({
-          id: 'passkey-signin',
-          label: t.passkeySignIn,
-          failed: t.passkeyFailed,
-          optionsUrl: model.passkey.optionsUrl,
-          verifyUrl: model.passkey.verifyUrl,
-          csrfToken: model.csrfToken,
-          secondary: true,
-        })}
-      </div>`
-    }
+    ${model.passkey && passkeySignIn(t, model.passkey, model.csrfToken)}
     <p class="secondary-actions"><a href="${model.abortUrl}">${t.cancel}</a></p>`;
   return layout({
     lang: model.lang,

@@ -71,6 +71,26 @@ export class BackchannelRetries {
     );
   }
 
+  /**
+   * Delivers a logout now (OneGate ending a session itself, e.g. from the
+   * account page); a failure is audited and queued like one of the provider's.
+   */
+  async deliverNow(clientId: string, accountId: string, sid: string | undefined): Promise<void> {
+    const event = { action: 'logout.backchannel', clientId, subject: accountId, sessionId: sid };
+    try {
+      await this.#send(clientId, accountId, sid);
+      await this.#audit.write({ ...event, outcome: 'success', details: { attempt: 1 } });
+    } catch {
+      await this.#audit.write({
+        ...event,
+        outcome: 'failure',
+        reason: 'will_retry',
+        details: { attempt: 1 },
+      });
+      await this.enqueue(clientId, accountId, sid);
+    }
+  }
+
   start(intervalMs = 2000): void {
     this.#timer ??= setInterval(() => void this.runDue(), intervalMs);
     this.#timer.unref();
@@ -112,12 +132,7 @@ export class BackchannelRetries {
       sessionId: row.sid ?? undefined,
     };
     try {
-      const client = await this.#provider().Client.find(row.client_id);
-      if (!client) throw new Error('client no longer registered');
-      // Typed loosely upstream; it POSTs a freshly signed logout token to the app.
-      await (
-        client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }
-      ).backchannelLogout(row.account_id, row.sid ?? '');
+      await this.#send(row.client_id, row.account_id, row.sid ?? undefined);
       await this.#store.exec('DELETE FROM backchannel_retries WHERE id = $1', [row.id]);
       await this.#audit.write({ ...event, outcome: 'success', details: { attempt: row.attempts + 1 } });
     } catch {
@@ -143,5 +158,14 @@ export class BackchannelRetries {
         details: { attempt: row.attempts + 1 },
       });
     }
+  }
+
+  async #send(clientId: string, accountId: string, sid: string | undefined): Promise<void> {
+    const client = await this.#provider().Client.find(clientId);
+    if (!client) throw new Error('client no longer registered');
+    // Typed loosely upstream; it POSTs a freshly signed logout token to the app.
+    await (
+      client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }
+    ).backchannelLogout(accountId, sid ?? '');
   }
 }
