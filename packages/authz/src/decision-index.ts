@@ -46,6 +46,14 @@ export interface IndexedLine {
 /** Casbin's DefaultRoleManager follows at most this many links. */
 export const MAX_HIERARCHY_LEVEL = 10;
 
+/** A line reached for a request; `above` is the ancestor department it reaches down from. */
+export interface Candidate {
+  line: IndexedLine;
+  above?: string;
+}
+
+export type FailedCondition = 'resource' | 'except' | 'purpose' | 'acr' | 'not_yet_valid' | 'expired';
+
 const NO_MATCH: Decision = Object.freeze({ allowed: false, reason: 'no_matching_rule' });
 
 class ActionLines {
@@ -217,33 +225,49 @@ export class DecisionIndex {
   }
 
   /**
-   * Every line that matched, in the order `decide` meets them, with how the
-   * subject came to be covered: the slower path behind `explain`.
+   * Every line `decide` would look at for this request (the subject's roles,
+   * the resource's department and those above it, the action), before the
+   * line's own conditions: the slower path behind explanations.
    */
-  matches(req: IndexRequest): Array<{ line: IndexedLine; via: 'department' | 'reach-down'; above?: string }> {
-    const found: Array<{ line: IndexedLine; via: 'department' | 'reach-down'; above?: string }> = [];
+  candidates(req: IndexRequest): Candidate[] {
+    const found: Candidate[] = [];
     const closures = this.#closuresOf(req.sub);
-    const collect = (group: ActionLines | undefined, via: 'department' | 'reach-down', above?: string) => {
+    const collect = (group: ActionLines | undefined, above?: string) => {
       if (!group) return;
       for (const line of [...(group.byAct.get(req.act) ?? []), ...group.anyAct]) {
-        if (this.#lineMatches(line, req, closures))
-          found.push(above === undefined ? { line, via } : { line, via, above });
+        found.push(above === undefined ? { line } : { line, above });
       }
     };
     const own = this.#byDom.get(req.dom);
     if (own) {
       for (const [subdom, roles] of closures) {
-        for (const role of roles) collect(own.bySubdom.get(subdom)?.get(role), 'department');
+        for (const role of roles) collect(own.bySubdom.get(subdom)?.get(role));
       }
-      collect(own.everyone, 'department');
+      collect(own.everyone);
     }
     for (const above of this.#ancestorsOf(req.dom)) {
       const dl = this.#byDom.get(above);
       if (!dl) continue;
-      collect(dl.reaching.get('*'), 'reach-down', above);
-      for (const role of closures.get(above) ?? EMPTY) collect(dl.reaching.get(role), 'reach-down', above);
+      collect(dl.reaching.get('*'), above);
+      for (const role of closures.get(above) ?? EMPTY) collect(dl.reaching.get(role), above);
     }
     return found;
+  }
+
+  /** The first of the line's conditions the request fails, or undefined when the line applies. */
+  failedCondition(line: IndexedLine, req: IndexRequest): FailedCondition | undefined {
+    if (!line.matches(req.obj)) return 'resource';
+    if (line.except !== '' && this.rolesOf(req.sub, line.subdom).includes(line.except)) return 'except';
+    if (line.purpose !== '*' && line.purpose !== req.purpose) return 'purpose';
+    if (!(req.acr >= line.minacr)) return 'acr';
+    if (!(req.now >= line.nbf)) return 'not_yet_valid';
+    if (!(req.now < line.exp)) return 'expired';
+    return undefined;
+  }
+
+  /** The subject's role closure in each department where it holds a role. */
+  closuresOf(sub: string): ReadonlyMap<string, readonly string[]> {
+    return this.#closuresOf(sub);
   }
 
   /** The roles `sub` holds in `dom`, inherited ones included, as Casbin's `g` would find them. */

@@ -34,6 +34,11 @@ describe('decision index agrees with Casbin', () => {
           const got = index.decide(req).allowed;
           if (got !== expected)
             expect.fail(`index ${got}, casbin ${expected}\n${describeCase(seed, lines, req)}`);
+          // The explanation's path must reach the same verdict by listing what matched.
+          const applied = index.candidates(req).filter(({ line }) => !index.failedCondition(line, req));
+          const explained = applied.some(({ line }) => !line.deny) && !applied.some(({ line }) => line.deny);
+          if (explained !== expected)
+            expect.fail(`explain ${explained}, casbin ${expected}\n${describeCase(seed, lines, req)}`);
           compared++;
           if (got) allowed++;
         }

@@ -106,7 +106,7 @@ export function randomRequest(rnd: () => number, lines: CasbinLines): IndexReque
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const bounds = lines.p.flatMap((p) => [Number(p[7]), Number(p[8])]).filter((t) => t > 0 && t < 1e15);
   const edge = bounds.length > 0 ? pick(bounds) : T0;
-  return {
+  const req: IndexRequest = {
     sub: subjectKey(`u${1 + Math.floor(rnd() * 5)}`),
     dom: pick(DEPARTMENTS),
     obj: pick(OBJECTS),
@@ -115,4 +115,13 @@ export function randomRequest(rnd: () => number, lines: CasbinLines): IndexReque
     acr: Math.floor(rnd() * 4),
     now: edge + pick([-1, 0, 1, 500, -500]),
   };
+  // Most requests aim at some line, so that allows and denies are both common.
+  if (lines.p.length > 0 && rnd() < 0.7) {
+    const [, , dom, obj, act, purpose] = pick(lines.p);
+    if (rnd() < 0.7) req.dom = dom;
+    if (rnd() < 0.8) req.obj = obj.replace(/\*/g, () => pick(['y', 'y/z', 'q']));
+    if (act !== '*' && rnd() < 0.8) req.act = act;
+    if (purpose !== '*' && rnd() < 0.8) req.purpose = purpose;
+  }
+  return req;
 }
