@@ -3,6 +3,7 @@
  * run. Prints ratios against targets for information; never fails on timings.
  */
 import { cpus, totalmem } from 'node:os';
+import * as authz from './authz.ts';
 import * as clientCredentials from './client-credentials.ts';
 import type { Outcome } from './harness.ts';
 import * as passwordSignIn from './password-sign-in.ts';
@@ -10,6 +11,7 @@ import * as passwordSignIn from './password-sign-in.ts';
 const benchmarks: Record<string, () => Promise<Outcome>> = {
   'client-credentials': clientCredentials.run,
   'password-sign-in': passwordSignIn.run,
+  'authz-decisions': authz.run,
 };
 
 const asked = process.argv.slice(2);

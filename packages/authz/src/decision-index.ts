@@ -1,5 +1,5 @@
 import { REACH_DOWN, type CasbinLines, type PolicyLine } from './casbin-lines.ts';
-import { compileObjectPattern, type ObjectMatcher } from './object-pattern.ts';
+import { compileObjectPattern, objectPattern, type ObjectMatcher } from './object-pattern.ts';
 import type { Decision } from './policy.ts';
 
 /**
@@ -32,6 +32,7 @@ export interface IndexedLine {
   readonly subdom: string;
   readonly dom: string;
   readonly act: string;
+  readonly actId: number;
   readonly purpose: string;
   readonly minacr: number;
   readonly nbf: number;
@@ -39,6 +40,10 @@ export interface IndexedLine {
   readonly deny: boolean;
   readonly except: string;
   readonly matches: ObjectMatcher;
+  /** `matches` as fields (see ObjectPattern), read inline by the decision loop. */
+  readonly objKind: 0 | 1 | 2;
+  readonly objText: string;
+  readonly objRegex: RegExp | undefined;
   /** The answer when this line decides, made once so a decision allocates nothing. */
   readonly decision: Decision;
 }
@@ -56,40 +61,77 @@ export type FailedCondition = 'resource' | 'except' | 'purpose' | 'acr' | 'not_y
 
 const NO_MATCH: Decision = Object.freeze({ allowed: false, reason: 'no_matching_rule' });
 
+/** Lines of one group by action; actions are small numbers (ACTION_IDS) so finding them is an array read. */
 class ActionLines {
-  readonly byAct = new Map<string, IndexedLine[]>();
+  readonly byAct: Array<IndexedLine[] | undefined> = [];
   readonly anyAct: IndexedLine[] = [];
   size = 0;
 
   add(line: IndexedLine): void {
     if (line.act === '*') this.anyAct.push(line);
-    else getOrCreate(this.byAct, line.act, () => []).push(line);
+    else (this.byAct[line.actId] ??= []).push(line);
     this.size++;
   }
 
   remove(line: IndexedLine): void {
-    const list = line.act === '*' ? this.anyAct : this.byAct.get(line.act);
+    const list = line.act === '*' ? this.anyAct : this.byAct[line.actId];
     const at = list?.indexOf(line) ?? -1;
     if (at < 0) return;
     list!.splice(at, 1);
-    if (list!.length === 0 && line.act !== '*') this.byAct.delete(line.act);
+    if (list!.length === 0 && line.act !== '*') this.byAct[line.actId] = undefined;
     this.size--;
+  }
+
+  lines(act: string): IndexedLine[] {
+    const id = ACTION_IDS.get(act);
+    return [...((id === undefined ? undefined : this.byAct[id]) ?? []), ...this.anyAct];
   }
 }
 
-/** The lines of one department (`p.dom`). */
-class DepartmentLines {
-  /** subdom → sub → lines, for role subjects. */
-  readonly bySubdom = new Map<string, Map<string, ActionLines>>();
-  /** `p.sub == "*"`, whatever the subdom. */
-  readonly everyone = new ActionLines();
-  /** Own lines (subdom == dom) whose `sub@dom` reaches down: they also cover departments below. */
-  readonly reaching = new Map<string, ActionLines>();
+/** Every action name ever seen in a line gets a number, for the life of the process (a few dozen). */
+const ACTION_IDS = new Map<string, number>();
+
+function actionId(act: string): number {
+  let id = ACTION_IDS.get(act);
+  if (id === undefined) {
+    id = ACTION_IDS.size;
+    ACTION_IDS.set(act, id);
+  }
+  return id;
+}
+
+/** A role held in a department (`p.sub` in `p.subdom`), and its lines by the department they cover. */
+class RoleNode {
+  readonly byDom = new Map<string, ActionLines>();
+  /** `sub@subdom` reaches down: its own department's lines also cover the departments below. */
+  reaching = false;
+
+  readonly subdom: string;
+  readonly sub: string;
+
+  constructor(subdom: string, sub: string) {
+    this.subdom = subdom;
+    this.sub = sub;
+  }
+}
+
+/** What a subject holds, resolved once: the role nodes to visit and the role names per department. */
+interface SubjectView {
+  nodes: RoleNode[];
+  /** `nodes[i].byDom`, one read closer. */
+  lineMaps: Array<Map<string, ActionLines>>;
+  reachingNodes: RoleNode[];
+  roles: Map<string, readonly string[]>;
 }
 
 export class DecisionIndex {
   readonly #lines = new Map<string, IndexedLine>();
-  readonly #byDom = new Map<string, DepartmentLines>();
+  /** subdom → sub → node, for role subjects. */
+  readonly #nodes = new Map<string, Map<string, RoleNode>>();
+  /** `p.sub == "*"` lines by the department they cover, whatever the subdom. */
+  readonly #everyone = new Map<string, ActionLines>();
+  /** Own `*` lines of departments where `*@dom` reaches down (Casbin allows it; our policies never make it). */
+  readonly #everyoneReaching = new Map<string, ActionLines>();
   /** g: department → name → names it inherits directly. */
   readonly #links = new Map<string, Map<string, Set<string>>>();
   /** g: subject → departments where it has links (its role closure is empty elsewhere). */
@@ -99,9 +141,8 @@ export class DecisionIndex {
   /** g3: name → names it links to. */
   readonly #reachLinks = new Map<string, Set<string>>();
   #reaching = new Set<string>();
-  /** subject → department → role closure (without the subject itself). */
-  readonly #closures = new Map<string, Map<string, readonly string[]>>();
-  readonly #ancestors = new Map<string, readonly string[]>();
+  readonly #views = new Map<string, SubjectView>();
+  readonly #ancestors = new Map<string, { list: readonly string[]; set: ReadonlySet<string> }>();
 
   constructor(lines?: CasbinLines) {
     if (lines) this.load(lines);
@@ -109,12 +150,14 @@ export class DecisionIndex {
 
   load(lines: CasbinLines): void {
     this.#lines.clear();
-    this.#byDom.clear();
+    this.#nodes.clear();
+    this.#everyone.clear();
+    this.#everyoneReaching.clear();
     this.#links.clear();
     this.#subjectDepartments.clear();
     this.#parents.clear();
     this.#reachLinks.clear();
-    this.#closures.clear();
+    this.#views.clear();
     this.#ancestors.clear();
     for (const [a, b] of lines.g3) addEdge(this.#reachLinks, a, b);
     this.#reaching = reachersOf(this.#reachLinks, REACH_DOWN);
@@ -134,8 +177,7 @@ export class DecisionIndex {
     if (this.#lines.has(key)) return;
     const line = indexLine(raw);
     this.#lines.set(key, line);
-    const dl = getOrCreate(this.#byDom, line.dom, () => new DepartmentLines());
-    this.#place(dl, line, true);
+    this.#place(line, true);
   }
 
   removePolicy(raw: PolicyLine): void {
@@ -143,8 +185,7 @@ export class DecisionIndex {
     const line = this.#lines.get(key);
     if (!line) return;
     this.#lines.delete(key);
-    const dl = this.#byDom.get(line.dom)!;
-    this.#place(dl, line, false);
+    this.#place(line, false);
   }
 
   addLink(a: string, b: string, dom: string): void {
@@ -182,43 +223,47 @@ export class DecisionIndex {
 
   // ---- decisions
 
+  /** Requests come validated: no line breaks in `obj`, which `keyMatch2`'s `.*` would not cross. */
   decide(req: IndexRequest): Decision {
     let allow: IndexedLine | undefined;
-    const closures = this.#closuresOf(req.sub);
-    const own = this.#byDom.get(req.dom);
-    if (own) {
-      for (const [subdom, roles] of closures) {
-        const bySub = own.bySubdom.get(subdom);
-        if (!bySub) continue;
-        for (const role of roles) {
-          const group = bySub.get(role);
-          if (!group) continue;
-          const hit = this.#scan(group, req, closures);
-          if (hit?.deny) return hit.decision;
-          allow ??= hit;
-        }
-      }
-      if (own.everyone.size > 0) {
-        const hit = this.#scan(own.everyone, req, closures);
-        if (hit?.deny) return hit.decision;
+    const view = this.#view(req.sub);
+    const maps = view.lineMaps;
+    const actId = ACTION_IDS.get(req.act) ?? -1;
+    for (let i = 0; i < maps.length; i++) {
+      const group = maps[i]!.get(req.dom);
+      if (group === undefined) continue;
+      const hit = scan(group, req, actId, view);
+      if (hit !== undefined) {
+        if (hit.deny) return hit.decision;
         allow ??= hit;
       }
     }
-    for (const above of this.#ancestorsOf(req.dom)) {
-      const dl = this.#byDom.get(above);
-      if (!dl || dl.reaching.size === 0) continue;
-      const everyone = dl.reaching.get('*');
-      if (everyone) {
-        const hit = this.#scan(everyone, req, closures);
-        if (hit?.deny) return hit.decision;
+    const everyone = this.#everyone.get(req.dom);
+    if (everyone !== undefined) {
+      const hit = scan(everyone, req, actId, view);
+      if (hit !== undefined) {
+        if (hit.deny) return hit.decision;
         allow ??= hit;
       }
-      for (const role of closures.get(above) ?? EMPTY) {
-        const group = dl.reaching.get(role);
-        if (!group) continue;
-        const hit = this.#scan(group, req, closures);
-        if (hit?.deny) return hit.decision;
-        allow ??= hit;
+    }
+    if (view.reachingNodes.length > 0 || this.#everyoneReaching.size > 0) {
+      const above = this.#ancestorsOf(req.dom).set;
+      for (const node of view.reachingNodes) {
+        const own = above.has(node.subdom) ? node.byDom.get(node.subdom) : undefined;
+        if (own === undefined) continue;
+        const hit = scan(own, req, actId, view);
+        if (hit !== undefined) {
+          if (hit.deny) return hit.decision;
+          allow ??= hit;
+        }
+      }
+      for (const dom of this.#everyoneReaching.size > 0 ? this.#ancestorsOf(req.dom).list : EMPTY) {
+        const group = this.#everyoneReaching.get(dom);
+        const hit = group && scan(group, req, actId, view);
+        if (hit !== undefined) {
+          if (hit.deny) return hit.decision;
+          allow ??= hit;
+        }
       }
     }
     return allow ? allow.decision : NO_MATCH;
@@ -231,25 +276,18 @@ export class DecisionIndex {
    */
   candidates(req: IndexRequest): Candidate[] {
     const found: Candidate[] = [];
-    const closures = this.#closuresOf(req.sub);
+    const view = this.#view(req.sub);
     const collect = (group: ActionLines | undefined, above?: string) => {
       if (!group) return;
-      for (const line of [...(group.byAct.get(req.act) ?? []), ...group.anyAct]) {
+      for (const line of group.lines(req.act)) {
         found.push(above === undefined ? { line } : { line, above });
       }
     };
-    const own = this.#byDom.get(req.dom);
-    if (own) {
-      for (const [subdom, roles] of closures) {
-        for (const role of roles) collect(own.bySubdom.get(subdom)?.get(role));
-      }
-      collect(own.everyone);
-    }
-    for (const above of this.#ancestorsOf(req.dom)) {
-      const dl = this.#byDom.get(above);
-      if (!dl) continue;
-      collect(dl.reaching.get('*'), above);
-      for (const role of closures.get(above) ?? EMPTY) collect(dl.reaching.get(role), above);
+    for (const node of view.nodes) collect(node.byDom.get(req.dom));
+    collect(this.#everyone.get(req.dom));
+    for (const above of this.#ancestorsOf(req.dom).list) {
+      for (const node of view.reachingNodes) if (node.subdom === above) collect(node.byDom.get(above), above);
+      collect(this.#everyoneReaching.get(above), above);
     }
     return found;
   }
@@ -267,17 +305,17 @@ export class DecisionIndex {
 
   /** The subject's role closure in each department where it holds a role. */
   closuresOf(sub: string): ReadonlyMap<string, readonly string[]> {
-    return this.#closuresOf(sub);
+    return this.#view(sub).roles;
   }
 
   /** The roles `sub` holds in `dom`, inherited ones included, as Casbin's `g` would find them. */
   rolesOf(sub: string, dom: string): readonly string[] {
-    return this.#closuresOf(sub).get(dom) ?? EMPTY;
+    return this.#view(sub).roles.get(dom) ?? EMPTY;
   }
 
   /** Departments `dom` is below, nearest first, as `g2` links them. */
   ancestorsOf(dom: string): readonly string[] {
-    return this.#ancestorsOf(dom);
+    return this.#ancestorsOf(dom).list;
   }
 
   /** All lines, for reverse queries. */
@@ -285,9 +323,9 @@ export class DecisionIndex {
     return this.#lines.values();
   }
 
-  /** Names linked to `name` in `dom` by one `g` link (the reverse of inheritance). */
+  /** The `g` links of `dom`: each name and the names it inherits directly. */
   linkedTo(dom: string): ReadonlyMap<string, ReadonlySet<string>> {
-    return this.#links.get(dom) ?? new Map();
+    return this.#links.get(dom) ?? new Map<string, ReadonlySet<string>>();
   }
 
   reaches(sub: string, dom: string): boolean {
@@ -296,53 +334,31 @@ export class DecisionIndex {
 
   // ---- internals
 
-  #scan(
-    group: ActionLines,
-    req: IndexRequest,
-    closures: Map<string, readonly string[]>,
-  ): IndexedLine | undefined {
-    let allow: IndexedLine | undefined;
-    const exact = group.byAct.get(req.act);
-    if (exact) {
-      for (const line of exact) {
-        if (!this.#lineMatches(line, req, closures)) continue;
-        if (line.deny) return line;
-        allow ??= line;
+  #node(subdom: string, sub: string): RoleNode {
+    const bySub = getOrCreate(this.#nodes, subdom, () => new Map<string, RoleNode>());
+    let node = bySub.get(sub);
+    if (!node) {
+      node = new RoleNode(subdom, sub);
+      node.reaching = this.#reaching.has(`${sub}@${subdom}`);
+      bySub.set(sub, node);
+    }
+    return node;
+  }
+
+  #place(line: IndexedLine, add: boolean): void {
+    let group: ActionLines;
+    if (line.sub === '*') {
+      group = getOrCreate(this.#everyone, line.dom, () => new ActionLines());
+      if (line.subdom === line.dom && this.#reaching.has(`*@${line.dom}`)) {
+        const reaching = getOrCreate(this.#everyoneReaching, line.dom, () => new ActionLines());
+        if (add) reaching.add(line);
+        else reaching.remove(line);
       }
+    } else {
+      group = getOrCreate(this.#node(line.subdom, line.sub).byDom, line.dom, () => new ActionLines());
     }
-    for (const line of group.anyAct) {
-      if (!this.#lineMatches(line, req, closures)) continue;
-      if (line.deny) return line;
-      allow ??= line;
-    }
-    return allow;
-  }
-
-  #lineMatches(line: IndexedLine, req: IndexRequest, closures: Map<string, readonly string[]>): boolean {
-    return (
-      (line.purpose === '*' || line.purpose === req.purpose) &&
-      req.acr >= line.minacr &&
-      req.now >= line.nbf &&
-      req.now < line.exp &&
-      line.matches(req.obj) &&
-      (line.except === '' || !(closures.get(line.subdom) ?? EMPTY).includes(line.except))
-    );
-  }
-
-  #place(dl: DepartmentLines, line: IndexedLine, add: boolean): void {
-    const apply = (group: ActionLines) => (add ? group.add(line) : group.remove(line));
-    if (line.sub === '*') apply(dl.everyone);
-    else
-      apply(
-        getOrCreate(
-          getOrCreate(dl.bySubdom, line.subdom, () => new Map<string, ActionLines>()),
-          line.sub,
-          () => new ActionLines(),
-        ),
-      );
-    if (line.subdom === line.dom && this.#reaching.has(`${line.sub}@${line.dom}`)) {
-      apply(getOrCreate(dl.reaching, line.sub, () => new ActionLines()));
-    }
+    if (add) group.add(line);
+    else group.remove(line);
   }
 
   #addLink(a: string, b: string, dom: string): void {
@@ -354,32 +370,40 @@ export class DecisionIndex {
   #linkChanged(a: string, dom: string): void {
     if (a.startsWith('user:')) {
       // Only this subject's closure can change.
-      this.#closures.delete(a);
-      const depts = getOrCreate(this.#subjectDepartments, a, () => new Set());
+      this.#views.delete(a);
+      const depts = getOrCreate(this.#subjectDepartments, a, () => new Set<string>());
       if (this.#links.get(dom)?.has(a)) depts.add(dom);
       else depts.delete(dom);
     } else {
       // A role's inheritance changed: any subject's closure may have.
-      this.#closures.clear();
+      this.#views.clear();
     }
   }
 
-  #closuresOf(sub: string): Map<string, readonly string[]> {
-    let closures = this.#closures.get(sub);
-    if (closures) return closures;
-    closures = new Map();
+  #view(sub: string): SubjectView {
+    let view = this.#views.get(sub);
+    if (view) return view;
+    view = { nodes: [], lineMaps: [], reachingNodes: [], roles: new Map() };
     for (const dom of this.#subjectDepartments.get(sub) ?? EMPTY) {
       const roles = reachableFrom(this.#links.get(dom)!, sub);
-      if (roles.length > 0) closures.set(dom, roles);
+      if (roles.length === 0) continue;
+      view.roles.set(dom, roles);
+      for (const role of roles) {
+        const node = this.#node(dom, role);
+        view.nodes.push(node);
+        view.lineMaps.push(node.byDom);
+        if (node.reaching) view.reachingNodes.push(node);
+      }
     }
-    this.#closures.set(sub, closures);
-    return closures;
+    this.#views.set(sub, view);
+    return view;
   }
 
-  #ancestorsOf(dom: string): readonly string[] {
+  #ancestorsOf(dom: string): { list: readonly string[]; set: ReadonlySet<string> } {
     let above = this.#ancestors.get(dom);
     if (!above) {
-      above = reachableFrom(this.#parents, dom);
+      const list = reachableFrom(this.#parents, dom);
+      above = { list, set: new Set(list) };
       this.#ancestors.set(dom, above);
     }
     return above;
@@ -387,13 +411,60 @@ export class DecisionIndex {
 
   #reachChanged(): void {
     this.#reaching = reachersOf(this.#reachLinks, REACH_DOWN);
-    for (const dl of this.#byDom.values()) dl.reaching.clear();
+    for (const [subdom, bySub] of this.#nodes) {
+      for (const [sub, node] of bySub) node.reaching = this.#reaching.has(`${sub}@${subdom}`);
+    }
+    this.#everyoneReaching.clear();
     for (const line of this.#lines.values()) {
-      if (line.subdom === line.dom && this.#reaching.has(`${line.sub}@${line.dom}`)) {
-        getOrCreate(this.#byDom.get(line.dom)!.reaching, line.sub, () => new ActionLines()).add(line);
+      if (line.sub === '*' && line.subdom === line.dom && this.#reaching.has(`*@${line.dom}`)) {
+        getOrCreate(this.#everyoneReaching, line.dom, () => new ActionLines()).add(line);
       }
     }
+    this.#views.clear();
   }
+}
+
+/** The first deny among the group's lines that apply, else the first allow. */
+function scan(
+  group: ActionLines,
+  req: IndexRequest,
+  actId: number,
+  view: SubjectView,
+): IndexedLine | undefined {
+  let allow: IndexedLine | undefined;
+  const exact = actId < 0 ? undefined : group.byAct[actId];
+  if (exact !== undefined) {
+    for (let i = 0; i < exact.length; i++) {
+      const line = exact[i]!;
+      if (!applies(line, req, view)) continue;
+      if (line.deny) return line;
+      allow ??= line;
+    }
+  }
+  const any = group.anyAct;
+  for (let i = 0; i < any.length; i++) {
+    const line = any[i]!;
+    if (!applies(line, req, view)) continue;
+    if (line.deny) return line;
+    allow ??= line;
+  }
+  return allow;
+}
+
+/** The matcher's conditions on one line, cheapest first. */
+function applies(line: IndexedLine, req: IndexRequest, view: SubjectView): boolean {
+  return (
+    (line.purpose === '*' || line.purpose === req.purpose) &&
+    req.acr >= line.minacr &&
+    req.now >= line.nbf &&
+    req.now < line.exp &&
+    (line.objKind === 1
+      ? req.obj.startsWith(line.objText)
+      : line.objKind === 0
+        ? req.obj === line.objText
+        : line.objRegex!.test(req.obj)) &&
+    (line.except === '' || !(view.roles.get(line.subdom) ?? EMPTY).includes(line.except))
+  );
 }
 
 const EMPTY: readonly string[] = Object.freeze([]);
@@ -401,6 +472,7 @@ const EMPTY: readonly string[] = Object.freeze([]);
 function indexLine(raw: PolicyLine): IndexedLine {
   const [sub, subdom, dom, obj, act, purpose, minacr, nbf, exp, eft, except, id] = raw;
   const deny = eft === 'deny';
+  const pattern = objectPattern(obj);
   const decision: Decision = Object.freeze(
     deny
       ? { allowed: false, reason: 'denied_by_rule' as const, ...source(id) }
@@ -412,6 +484,7 @@ function indexLine(raw: PolicyLine): IndexedLine {
     subdom,
     dom,
     act,
+    actId: actionId(act),
     purpose,
     // Casbin compares the request's numbers with these strings as JavaScript does: numerically.
     minacr: Number(minacr),
@@ -420,6 +493,9 @@ function indexLine(raw: PolicyLine): IndexedLine {
     deny,
     except,
     matches: compileObjectPattern(obj),
+    objKind: pattern.kind,
+    objText: pattern.text,
+    objRegex: pattern.regex,
     decision,
   };
 }

@@ -101,10 +101,12 @@ export class PolicyEngine {
   /** A validated request as the model sees it; an unknown department is refused. */
   toIndexRequest(req: CheckRequest, now = this.#clock()): IndexRequest {
     const [dom, obj] = splitResource(req.resource);
-    if (!this.#departments.has(dom)) throw new AuthzError('ERR_AUTHZ_NOT_FOUND', `no department "${dom}"`);
+    const department = this.#departments.get(dom);
+    if (!department) throw new AuthzError('ERR_AUTHZ_NOT_FOUND', `no department "${dom}"`);
     return {
       sub: subjectKey(req.subject),
-      dom,
+      // The stored id, not the slice of the request: the index's maps then compare by identity.
+      dom: department.id,
       obj,
       act: req.action,
       purpose: req.purpose ?? '',
