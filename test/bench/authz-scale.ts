@@ -15,7 +15,16 @@ const ROLES = 20;
 const RULES_PER_ROLE = 10;
 const SUBJECTS = 100_000;
 const DELEGATIONS = 2_000;
-const TYPES = ['case-files', 'household', 'marriage', 'pensions', 'claims', 'medical', 'licences', 'tax-returns'];
+const TYPES = [
+  'case-files',
+  'household',
+  'marriage',
+  'pensions',
+  'claims',
+  'medical',
+  'licences',
+  'tax-returns',
+];
 const ACTIONS = ['read', 'write', 'update', 'export', 'delete'];
 const PURPOSES = ['service-delivery', 'audit', 'criminal-investigation', 'benefit-eligibility', 'statistics'];
 
@@ -44,7 +53,11 @@ export function governmentScale(seed = 2026): Scale {
     const province = `dept-${f}`;
     policy.departments.push({ id: province, name: `Department ${f}` });
     for (let c = 0; c < CITIES; c++) {
-      policy.departments.push({ id: `${province}-city-${c}`, name: `Department ${f}, city ${c}`, parent: province });
+      policy.departments.push({
+        id: `${province}-city-${c}`,
+        name: `Department ${f}, city ${c}`,
+        parent: province,
+      });
     }
   }
   const ids = policy.departments.map((d) => d.id);
@@ -63,7 +76,9 @@ export function governmentScale(seed = 2026): Scale {
           id: `${department}-r${r}-${k}`,
           department,
           role: `role-${r}`,
-          resources: [rnd() < 0.15 ? `${department}/${pick(TYPES)}/*/attachments/*` : `${department}/${pick(TYPES)}/*`],
+          resources: [
+            rnd() < 0.15 ? `${department}/${pick(TYPES)}/*/attachments/*` : `${department}/${pick(TYPES)}/*`,
+          ],
           actions: [pick(ACTIONS)],
           purposes: [rnd() < 0.5 ? '*' : pick(PURPOSES)],
           minAcr: rnd() < 0.3 ? 'substantial' : 'low',

@@ -109,7 +109,10 @@ export async function run(): Promise<Outcome> {
   console.log(`  one change: rule ${ruleChangeUs.toFixed(0)} µs, role assignment ${assignUs.toFixed(0)} µs`);
 
   t = performance.now();
-  const who = whoCan(engine, { action: 'read', resource: `${policy.departments[1]!.id}/case-files/2026-0001` });
+  const who = whoCan(engine, {
+    action: 'read',
+    resource: `${policy.departments[1]!.id}/case-files/2026-0001`,
+  });
   const whoMs = performance.now() - t;
   t = performance.now();
   const what = whatCan(engine, { subject: 's7' });
