@@ -67,6 +67,12 @@ class ActionLines {
   readonly anyAct: IndexedLine[] = [];
   size = 0;
 
+  addAll(group: ActionLines | undefined): void {
+    if (group === undefined) return;
+    for (const list of group.byAct) if (list) for (const line of list) this.add(line);
+    for (const line of group.anyAct) this.add(line);
+  }
+
   add(line: IndexedLine): void {
     if (line.act === '*') this.anyAct.push(line);
     else (this.byAct[line.actId] ??= []).push(line);
@@ -124,7 +130,24 @@ interface SubjectView {
   roles: Map<string, readonly string[]>;
 }
 
+/** The lines for one subject in one department, valid while the policy stays at `generation`. */
+interface Compiled {
+  generation: number;
+  /** By action number: that action's lines, then the any-action ones. */
+  byAct: Array<IndexedLine[] | undefined>;
+  anyAct: IndexedLine[];
+  view: SubjectView;
+}
+
+/** Past this many compiled subject-department pairs the cache starts over (some 100 MB). */
+const MAX_COMPILED = 1_000_000;
+
 export class DecisionIndex {
+  /** dom → subject → its compiled lines there. */
+  readonly #compiled = new Map<string, Map<string, Compiled>>();
+  #compiledCount = 0;
+  /** Bumped by every change: compiled lines older than this are rebuilt on use. */
+  #generation = 0;
   readonly #lines = new Map<string, IndexedLine>();
   /** subdom → sub → node, for role subjects. */
   readonly #nodes = new Map<string, Map<string, RoleNode>>();
@@ -159,6 +182,8 @@ export class DecisionIndex {
     this.#reachLinks.clear();
     this.#views.clear();
     this.#ancestors.clear();
+    this.#compiled.clear();
+    this.#compiledCount = 0;
     for (const [a, b] of lines.g3) addEdge(this.#reachLinks, a, b);
     this.#reaching = reachersOf(this.#reachLinks, REACH_DOWN);
     for (const [a, b] of lines.g2) addEdge(this.#parents, a, b);
@@ -204,11 +229,13 @@ export class DecisionIndex {
   addParent(child: string, parent: string): void {
     addEdge(this.#parents, child, parent);
     this.#ancestors.clear();
+    this.#generation++;
   }
 
   removeParent(child: string, parent: string): void {
     removeEdge(this.#parents, child, parent);
     this.#ancestors.clear();
+    this.#generation++;
   }
 
   addReach(name: string, target: string): void {
@@ -223,50 +250,54 @@ export class DecisionIndex {
 
   // ---- decisions
 
-  /** Requests come validated: no line breaks in `obj`, which `keyMatch2`'s `.*` would not cross. */
+  /**
+   * The lines that can concern a subject in a department — role closure, the
+   * department's own lines and those shared into it, reach-down from above,
+   * denies for everyone — are gathered on first use and kept, by action,
+   * until the policy next changes; a decision is then two map reads and a
+   * scan of a few lines. Requests come validated: no line breaks in `obj`,
+   * which `keyMatch2`'s `.*` would not cross.
+   */
   decide(req: IndexRequest): Decision {
+    let bySubject = this.#compiled.get(req.dom);
+    if (bySubject === undefined) {
+      bySubject = new Map();
+      this.#compiled.set(req.dom, bySubject);
+    }
+    let entry = bySubject.get(req.sub);
+    if (entry === undefined || entry.generation !== this.#generation) {
+      entry = this.#compile(req.sub, req.dom);
+      bySubject.set(req.sub, entry);
+    }
+    const actId = ACTION_IDS.get(req.act);
+    const lines = (actId === undefined ? undefined : entry.byAct[actId]) ?? entry.anyAct;
     let allow: IndexedLine | undefined;
-    const view = this.#view(req.sub);
-    const maps = view.lineMaps;
-    const actId = ACTION_IDS.get(req.act) ?? -1;
-    for (let i = 0; i < maps.length; i++) {
-      const group = maps[i]!.get(req.dom);
-      if (group === undefined) continue;
-      const hit = scan(group, req, actId, view);
-      if (hit !== undefined) {
-        if (hit.deny) return hit.decision;
-        allow ??= hit;
-      }
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (!applies(line, req, entry.view)) continue;
+      if (line.deny) return line.decision;
+      allow ??= line;
     }
-    const everyone = this.#everyone.get(req.dom);
-    if (everyone !== undefined) {
-      const hit = scan(everyone, req, actId, view);
-      if (hit !== undefined) {
-        if (hit.deny) return hit.decision;
-        allow ??= hit;
-      }
+    return allow === undefined ? NO_MATCH : allow.decision;
+  }
+
+  #compile(sub: string, dom: string): Compiled {
+    const view = this.#view(sub);
+    const gathered = new ActionLines();
+    for (const map of view.lineMaps) gathered.addAll(map.get(dom));
+    gathered.addAll(this.#everyone.get(dom));
+    const above = this.#ancestorsOf(dom);
+    for (const node of view.reachingNodes) {
+      if (above.set.has(node.subdom)) gathered.addAll(node.byDom.get(node.subdom));
     }
-    if (view.reachingNodes.length > 0 || this.#everyoneReaching.size > 0) {
-      const above = this.#ancestorsOf(req.dom).set;
-      for (const node of view.reachingNodes) {
-        const own = above.has(node.subdom) ? node.byDom.get(node.subdom) : undefined;
-        if (own === undefined) continue;
-        const hit = scan(own, req, actId, view);
-        if (hit !== undefined) {
-          if (hit.deny) return hit.decision;
-          allow ??= hit;
-        }
-      }
-      for (const dom of this.#everyoneReaching.size > 0 ? this.#ancestorsOf(req.dom).list : EMPTY) {
-        const group = this.#everyoneReaching.get(dom);
-        const hit = group && scan(group, req, actId, view);
-        if (hit !== undefined) {
-          if (hit.deny) return hit.decision;
-          allow ??= hit;
-        }
-      }
+    for (const up of above.list) gathered.addAll(this.#everyoneReaching.get(up));
+    // Each action's lines with the any-action lines after them: one list to scan.
+    const byAct = gathered.byAct.map((lines) => (lines ? [...lines, ...gathered.anyAct] : undefined));
+    if (++this.#compiledCount > MAX_COMPILED) {
+      this.#compiled.clear();
+      this.#compiledCount = 0;
     }
-    return allow ? allow.decision : NO_MATCH;
+    return { generation: this.#generation, byAct, anyAct: gathered.anyAct, view };
   }
 
   /**
@@ -346,6 +377,7 @@ export class DecisionIndex {
   }
 
   #place(line: IndexedLine, add: boolean): void {
+    this.#generation++;
     let group: ActionLines;
     if (line.sub === '*') {
       group = getOrCreate(this.#everyone, line.dom, () => new ActionLines());
@@ -368,6 +400,7 @@ export class DecisionIndex {
   }
 
   #linkChanged(a: string, dom: string): void {
+    this.#generation++;
     if (a.startsWith('user:')) {
       // Only this subject's closure can change.
       this.#views.delete(a);
@@ -410,6 +443,7 @@ export class DecisionIndex {
   }
 
   #reachChanged(): void {
+    this.#generation++;
     this.#reaching = reachersOf(this.#reachLinks, REACH_DOWN);
     for (const [subdom, bySub] of this.#nodes) {
       for (const [sub, node] of bySub) node.reaching = this.#reaching.has(`${sub}@${subdom}`);
@@ -422,33 +456,6 @@ export class DecisionIndex {
     }
     this.#views.clear();
   }
-}
-
-/** The first deny among the group's lines that apply, else the first allow. */
-function scan(
-  group: ActionLines,
-  req: IndexRequest,
-  actId: number,
-  view: SubjectView,
-): IndexedLine | undefined {
-  let allow: IndexedLine | undefined;
-  const exact = actId < 0 ? undefined : group.byAct[actId];
-  if (exact !== undefined) {
-    for (let i = 0; i < exact.length; i++) {
-      const line = exact[i]!;
-      if (!applies(line, req, view)) continue;
-      if (line.deny) return line;
-      allow ??= line;
-    }
-  }
-  const any = group.anyAct;
-  for (let i = 0; i < any.length; i++) {
-    const line = any[i]!;
-    if (!applies(line, req, view)) continue;
-    if (line.deny) return line;
-    allow ??= line;
-  }
-  return allow;
 }
 
 /** The matcher's conditions on one line, cheapest first. */

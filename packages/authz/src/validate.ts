@@ -54,6 +54,8 @@ export function resource(value: unknown): string {
   if (!segments.slice(1).every((s) => RESOURCE_SEGMENT.test(s))) {
     invalid('resource segments may hold only letters, digits and . _ ~ -');
   }
+  // An app that normalizes paths would ask about one record and act on another's.
+  if (segments.some((s) => s === '.' || s === '..')) invalid('resource segments may not be "." or ".."');
   return value;
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { AuthzError, type AuthzService } from '@onegate/authz';
 import {
   identityServices,
   IdentityError,
@@ -8,7 +9,7 @@ import {
   type IdentityServices,
   type MasterKey,
 } from '@onegate/identity';
-import { loadConfig, migrateAll, type Config } from '@onegate/server';
+import { loadConfig, migrateAll, startAuthz, type Config } from '@onegate/server';
 import { openStore, type MigrationResult, type Store } from '@onegate/store';
 
 /** What an identity command runs with. */
@@ -68,6 +69,48 @@ export async function withIdentity(
     if (err instanceof IdentityError) {
       process.stderr.write(`onegate: ${err.message}\n`);
       process.exit(exitCodeFor(err.code));
+    }
+    throw err;
+  }
+}
+
+/** What a policy command runs with. */
+export interface AuthzCliContext {
+  config: Config;
+  store: Store;
+  /** The stored policy, loaded; `authz.replace(policySet, 'operator')` is `onegate policy load`. */
+  authz: AuthzService;
+}
+
+/**
+ * Runs `run` with the authorization service on the configured database; a
+ * running server sees its changes through the change feed. Every audit event
+ * is committed before the store closes. Authorization errors end the process:
+ * invalid input 2, anything else (not found, conflict) 1.
+ */
+export async function withAuthz(run: (context: AuthzCliContext) => Promise<void>): Promise<void> {
+  try {
+    const config = loadConfig();
+    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      await migrateAll(store);
+      const audit = new StoreAuditSink(store);
+      const authz = await startAuthz(config, store, audit, (err) => {
+        process.stderr.write(`onegate: ${err instanceof Error ? err.message : String(err)}\n`);
+      });
+      try {
+        await run({ config, store, authz });
+      } finally {
+        await authz.stop();
+        await audit.flush();
+      }
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    if (err instanceof AuthzError) {
+      process.stderr.write(`onegate: ${err.message}\n`);
+      process.exit(err.code === 'ERR_AUTHZ_INVALID' ? 2 : 1);
     }
     throw err;
   }

@@ -3,6 +3,7 @@ import { registerClient } from './commands/client.ts';
 import { registerInit } from './commands/init.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
+import { registerPolicy } from './commands/policy.ts';
 import { registerSecondFactor } from './commands/second-factor.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerUser } from './commands/user.ts';
@@ -23,5 +24,6 @@ registerClient(program);
 registerUser(program);
 registerSecondFactor(program);
 registerKeys(program);
+registerPolicy(program);
 
 program.parseAsync(process.argv).catch(fail);

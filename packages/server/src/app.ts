@@ -1,8 +1,12 @@
 import Koa from 'koa';
+import type { AuthzService } from '@onegate/authz';
 import type { AuditSink, Identity } from '@onegate/identity';
 import type { Store } from '@onegate/store';
 import { adminAccountRoutes } from './api/admin-accounts.ts';
 import { adminClientRoutes } from './api/admin-clients.ts';
+import { authzAdminRoutes } from './api/authz-admin.ts';
+import { authzCheckRoutes } from './api/authz-check.ts';
+import { authzReviewRoutes } from './api/authz-review.ts';
 import type { Config } from './config/settings.ts';
 import { accessLog } from './http/access-log.ts';
 import { errorResponse } from './http/error-response.ts';
@@ -22,6 +26,7 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   identity: Identity;
   audit: AuditSink;
+  authz: AuthzService;
 }
 
 /** Adds routes of later capabilities (and of tests) inside the request pipeline. */
@@ -44,7 +49,13 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
   const health = healthRoutes(deps);
   app.use(health.routes());
   app.use(health.allowedMethods());
-  for (const router of [adminClientRoutes(deps.identity), adminAccountRoutes(deps.identity)]) {
+  for (const router of [
+    adminClientRoutes(deps.identity),
+    adminAccountRoutes(deps.identity),
+    authzCheckRoutes(deps.identity, deps.authz),
+    authzReviewRoutes(deps.identity, deps.authz),
+    authzAdminRoutes(deps.identity, deps.authz),
+  ]) {
     app.use(router.routes() as Koa.Middleware<RequestState>);
     app.use(router.allowedMethods() as Koa.Middleware<RequestState>);
   }

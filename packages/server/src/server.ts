@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AuthzService } from '@onegate/authz';
 import type { Identity } from '@onegate/identity';
 import { openStore, type Store } from '@onegate/store';
 import { createApp, type Extend } from './app.ts';
+import { startAuthz } from './authz-setup.ts';
 import type { Config } from './config/settings.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -15,6 +17,7 @@ export interface RunningServer {
   url: string;
   store: Store;
   identity: Identity;
+  authz: AuthzService;
   /** Stops accepting, lets in-flight requests finish (up to the timeout), then closes the store. */
   shutdown(): Promise<void>;
 }
@@ -38,8 +41,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     await migrateAll(store);
     const { identity, audit } = await startIdentity(config, store, masterKey, logger);
+    let authz: AuthzService;
+    try {
+      authz = await startAuthz(config, store, audit, (err) =>
+        logger.error(
+          { code: (err as { code?: unknown }).code, message: (err as Error).message },
+          'authorization background error',
+        ),
+      );
+    } catch (err) {
+      await identity.close();
+      throw err;
+    }
     const app = createApp(
-      { config, store, logger, metrics: createMetrics(), lifecycle, identity, audit },
+      { config, store, logger, metrics: createMetrics(), lifecycle, identity, audit, authz },
       options.extend,
     );
     // Koa's callback returns a promise that it handles itself; node:http ignores the return value.
@@ -55,8 +70,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       url,
       store,
       identity,
+      authz,
       shutdown: () =>
         (stopping ??= drain(server, store, lifecycle, logger, config.shutdownTimeoutMs, async () => {
+          await authz.stop();
           await identity.close();
           // Every acknowledged audit event is committed before the store closes.
           await audit.flush();

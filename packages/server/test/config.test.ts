@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       argon2Parallelism: 1,
       signingAlgs: ['ES256', 'RS256'],
       outboundAllowedHosts: [],
+      authzAuditAllows: 1,
       shutdownTimeoutMs: 10_000,
     });
   });
@@ -79,6 +80,14 @@ describe('loadConfig', () => {
       port: 7001,
       logLevel: 'warn',
     });
+  });
+
+  it('takes the share of allow decisions to audit as a number from 0 to 1', () => {
+    expect(loadConfig({ ONEGATE_AUTHZ_AUDIT_ALLOWS: '0.25' }).authzAuditAllows).toBe(0.25);
+    expect(problem({ ONEGATE_AUTHZ_AUDIT_ALLOWS: '1.5' })).toMatch(
+      /authzAuditAllows \(ONEGATE_AUTHZ_AUDIT_ALLOWS\)/,
+    );
+    expect(problem({ ONEGATE_AUTHZ_AUDIT_ALLOWS: 'most' })).toMatch(/authzAuditAllows/);
   });
 
   it('names the bad setting and its variable', () => {

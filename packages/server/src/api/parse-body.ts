@@ -11,11 +11,15 @@ export function parseBody<S extends z.ZodType>(ctx: Context, schema: S): z.outpu
   throw new ServerError('ERR_INVALID_REQUEST', problems.join('; '));
 }
 
-/** JSON bodies up to 64 KiB; anything else is a clear 400, never a 500. */
-export function jsonBody(): Middleware {
+/**
+ * JSON bodies up to 64 KiB (or `limit`) on POST, PUT and PATCH (or on
+ * `methods`); anything else is a clear 400, never a 500.
+ */
+export function jsonBody(options: { limit?: string; methods?: string[] } = {}): Middleware {
   return bodyParser({
     enableTypes: ['json'],
-    jsonLimit: '64kb',
+    jsonLimit: options.limit ?? '64kb',
+    parsedMethods: options.methods ?? ['POST', 'PUT', 'PATCH'],
     onError: () => {
       throw new ServerError('ERR_INVALID_REQUEST', 'the body is not valid JSON or is too large');
     },

@@ -112,6 +112,16 @@ export const settings = {
     schema: list.default([]),
     doc: 'Hosts (comma-separated) that back-channel logout may reach on private networks; loopback is allowed in development.',
   },
+  authzAuditAllows: {
+    env: 'ONEGATE_AUTHZ_AUDIT_ALLOWS',
+    schema: z.coerce.number().min(0).max(1).default(1),
+    doc: 'Share of allowed authorization decisions written to the audit log, 0 to 1; denied ones are always audited.',
+  },
+  authzModel: {
+    env: 'ONEGATE_AUTHZ_MODEL',
+    schema: z.string().min(1).optional(),
+    doc: 'Path of a custom Casbin model file; decisions then come from Casbin itself (slower; no explain or access review).',
+  },
   shutdownTimeoutMs: {
     env: 'ONEGATE_SHUTDOWN_TIMEOUT_MS',
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),

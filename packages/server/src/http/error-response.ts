@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { AuthzError, type AuthzErrorCode } from '@onegate/authz';
 import { StoreError, type StoreErrorCode } from '@onegate/store';
 import { IdentityError, type IdentityErrorCode } from '@onegate/identity';
 import { ServerError, type ServerErrorCode } from '../errors.ts';
@@ -53,6 +54,14 @@ const IDENTITY_STATUS: Partial<Record<IdentityErrorCode, number>> = {
   ERR_TOTP_NOT_ENROLLED: 409,
 };
 
+const AUTHZ_STATUS: Record<AuthzErrorCode, number> = {
+  ERR_AUTHZ_INVALID: 400,
+  ERR_AUTHZ_NOT_FOUND: 404,
+  ERR_AUTHZ_CONFLICT: 409,
+  // The operator's own model cannot answer this query: the server can't, whatever the caller sends.
+  ERR_AUTHZ_UNSUPPORTED: 501,
+};
+
 const INTERNAL: Mapped = {
   status: 500,
   body: { error: 'server_error', error_description: 'internal error' },
@@ -71,6 +80,12 @@ export function toErrorResponse(err: unknown): Mapped {
     return status === undefined
       ? INTERNAL
       : { status, body: { error: snake(err.code), error_description: err.message } };
+  }
+  if (err instanceof AuthzError) {
+    return {
+      status: AUTHZ_STATUS[err.code],
+      body: { error: snake(err.code), error_description: err.message },
+    };
   }
   // Koa's own client errors (ctx.throw(400), body too large …) mark themselves `expose`.
   const httpError = err as { status?: unknown; expose?: unknown; message?: unknown };
