@@ -61,7 +61,7 @@ describe('the account page', () => {
       undefined,
       formIndex(enrolling, '/account/totp/activate'),
     );
-    expect(done.url).toBe(`${accountUrl()}?saved=1`);
+    expect(done.url).toBe(`${accountUrl()}?saved=method`);
     expect(done.body).toMatch(/Authenticator app: on|身份验证器应用：已启用/);
 
     const elsewhere = new Browser();

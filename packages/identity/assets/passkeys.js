@@ -55,8 +55,8 @@
       (async () => {
         const optionsJSON = await post(optionsUrl, csrf, {});
         const response = await webauthn.startRegistration({ optionsJSON });
-        await post(verifyUrl, csrf, { response, name: name ? name.value : '' });
-        window.location.assign('/account?saved=1');
+        const result = await post(verifyUrl, csrf, { response, name: name ? name.value : '' });
+        window.location.assign(result.redirect);
       })().catch((err) => announce(status, add.dataset.failed || err.message));
     });
   }

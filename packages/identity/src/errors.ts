@@ -18,7 +18,8 @@ export type IdentityErrorCode =
   | 'ERR_TOTP_ALREADY_ACTIVE'
   | 'ERR_TOTP_NOT_ENROLLED'
   | 'ERR_PASSKEY_INVALID'
-  | 'ERR_PASSKEY_NOT_FOUND';
+  | 'ERR_PASSKEY_NOT_FOUND'
+  | 'ERR_LAST_SIGN_IN_METHOD';
 
 /**
  * The one error type of `@onegate/identity`. Messages are safe to show to the

@@ -6,6 +6,7 @@ import type { MigrationSet, Store } from '@onegate/store';
 import { IdentityError } from './errors.ts';
 import { accountMigrations } from './accounts/account-migrations.ts';
 import type { AccountService } from './accounts/account-service.ts';
+import { SignInMethods } from './accounts/sign-in-methods.ts';
 import type { Account } from './accounts/account.ts';
 import { auditMigrations, type AuditSink } from './audit/audit-sink.ts';
 import { clientMigrations } from './clients/client-migrations.ts';
@@ -89,6 +90,7 @@ export class Identity {
   readonly #csrf: CsrfGuard;
   readonly #consents: RememberedConsents;
   readonly #sessions: AccountSessions;
+  readonly #signInMethods: SignInMethods;
   #provider!: Provider;
   #mounted!: Middleware;
   #published!: LoadedSigningKeys;
@@ -117,6 +119,7 @@ export class Identity {
     this.#retries = new BackchannelRetries({ store, audit, provider: () => this.#provider });
     this.#consents = new RememberedConsents(store);
     this.#sessions = new AccountSessions({ store, provider: () => this.#provider, retries: this.#retries });
+    this.#signInMethods = new SignInMethods({ store, passkeys: this.passkeys });
     this.#csrf = new CsrfGuard(deriveKey(masterKey, 'csrf'), options.settings.issuer);
   }
 
@@ -185,6 +188,7 @@ export class Identity {
       totp: this.totp,
       recoveryCodes: this.recoveryCodes,
       passkeys: this.passkeys,
+      signInMethods: this.#signInMethods,
       sessions: this.#sessions,
       apps: new ConnectedApps(this.#options.store),
       csrf: this.#csrf,

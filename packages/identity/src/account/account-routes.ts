@@ -3,11 +3,13 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import type { AccountService } from '../accounts/account-service.ts';
+import type { AccountService, PasswordChangeError, PasswordSetError } from '../accounts/account-service.ts';
+import type { SignInMethods } from '../accounts/sign-in-methods.ts';
 import type { AuditSink } from '../audit/audit-sink.ts';
+import { IdentityError, type IdentityErrorCode } from '../errors.ts';
 import type { CsrfGuard } from '../interactions/csrf.ts';
 import { pageLanguage, pageSecurityHeaders } from '../interactions/page-context.ts';
-import { accountPage, type AccountPageModel } from '../pages/index.ts';
+import { accountPage, type AccountNotice, type AccountPageModel } from '../pages/index.ts';
 import type { Passkeys } from '../second-factors/passkeys.ts';
 import type { RecoveryCodes } from '../second-factors/recovery-codes.ts';
 import type { TotpFactors } from '../second-factors/totp-enrolment.ts';
@@ -23,6 +25,7 @@ export interface AccountDeps {
   totp: TotpFactors;
   recoveryCodes: RecoveryCodes;
   passkeys: Passkeys;
+  signInMethods: SignInMethods;
   sessions: AccountSessions;
   apps: ConnectedApps;
   csrf: CsrfGuard;
@@ -34,6 +37,18 @@ const FRESH_SIGN_IN_SECONDS = 5 * 60;
 
 type Session = Awaited<ReturnType<Provider['Session']['get']>>;
 
+/** How a refused change is audited: `denied` when a limit stopped it, else `failure`. */
+interface Refusal {
+  outcome: 'failure' | 'denied';
+  reason: string;
+}
+
+/** `?saved=method` follows a change of how one signs in: the page then offers to end the other sessions. */
+const SAVED_NOTICES: ReadonlyMap<unknown, AccountNotice> = new Map([
+  ['1', 'saved'],
+  ['method', 'method_changed'],
+]);
+
 /** `/account`: the signed-in citizen's profile and second factors. */
 export function accountRoutes(deps: AccountDeps): Router {
   const router = new Router({ prefix: '/account' });
@@ -44,14 +59,12 @@ export function accountRoutes(deps: AccountDeps): Router {
   router.get('/', async (ctx) => {
     const session = await signedIn(ctx);
     if (!session) return;
-    const notice = ctx.query['saved'] === '1' ? 'saved' : undefined;
-    await render(ctx, session, { notice });
+    await render(ctx, session, { notice: SAVED_NOTICES.get(ctx.query['saved']) });
   });
 
   // After signing in through /auth; the session cookie is what counts, the code is left to expire.
   router.get('/callback', (ctx) => {
-    ctx.status = 303;
-    ctx.redirect('/account');
+    redirect(ctx, '/account');
   });
 
   router.post('/totp/begin', form, async (ctx) => {
@@ -78,14 +91,14 @@ export function accountRoutes(deps: AccountDeps): Router {
       await render(ctx, session, { notice: 'invalid_code' });
       return;
     }
-    await changed(ctx, session, 'account.totp_enable');
+    await changed(ctx, session, 'account.totp_enable', true);
   });
 
   router.post('/totp/remove', form, async (ctx) => {
     const session = await freshSession(ctx);
     if (!session) return;
     await deps.totp.remove(session.accountId!);
-    await changed(ctx, session, 'account.totp_disable');
+    await changed(ctx, session, 'account.totp_disable', true);
   });
 
   router.post('/recovery-codes', form, async (ctx) => {
@@ -93,7 +106,7 @@ export function accountRoutes(deps: AccountDeps): Router {
     if (!session) return;
     const codes = await deps.recoveryCodes.regenerate(session.accountId!);
     await audit(ctx, session, 'account.recovery_codes_regenerate');
-    await render(ctx, session, { newRecoveryCodes: codes });
+    await render(ctx, session, { newRecoveryCodes: codes, notice: 'method_changed' });
   });
 
   router.post('/passkeys/options', json, async (ctx) => {
@@ -129,14 +142,20 @@ export function accountRoutes(deps: AccountDeps): Router {
       throw err;
     }
     await audit(ctx, session, 'account.passkey_add');
-    ctx.body = { ok: true };
+    ctx.body = { ok: true, redirect: '/account?saved=method' };
   });
 
   router.post('/passkeys/rename', form, async (ctx) => {
     const session = await freshSession(ctx);
     if (!session) return;
     const body = ctx.request.body as Record<string, unknown>;
-    await deps.passkeys.rename(session.accountId!, text(body['credential_id']), text(body['name']));
+    try {
+      await deps.passkeys.rename(session.accountId!, text(body['credential_id']), text(body['name']));
+    } catch (err) {
+      if (codeOf(err) === 'ERR_PASSKEY_INVALID') return refused(ctx, session, 400, 'passkey_name_invalid');
+      if (codeOf(err) === 'ERR_PASSKEY_NOT_FOUND') return refused(ctx, session, 404, 'passkey_not_found');
+      throw err;
+    }
     await changed(ctx, session, 'account.passkey_rename');
   });
 
@@ -144,9 +163,54 @@ export function accountRoutes(deps: AccountDeps): Router {
     const session = await freshSession(ctx);
     if (!session) return;
     const body = ctx.request.body as Record<string, unknown>;
-    // Every account has a password today, so removing a passkey never removes the last way in.
-    await deps.passkeys.remove(session.accountId!, text(body['credential_id']));
-    await changed(ctx, session, 'account.passkey_remove');
+    try {
+      await deps.signInMethods.removePasskey(session.accountId!, text(body['credential_id']));
+    } catch (err) {
+      const action = 'account.passkey_remove';
+      if (codeOf(err) === 'ERR_LAST_SIGN_IN_METHOD')
+        return refused(ctx, session, 409, 'last_method_passkey', action, 'last_method');
+      if (codeOf(err) === 'ERR_PASSKEY_NOT_FOUND')
+        return refused(ctx, session, 404, 'passkey_not_found', action, 'not_found');
+      throw err;
+    }
+    await changed(ctx, session, 'account.passkey_remove', true);
+  });
+
+  // Knowing the current password is itself a re-authentication (ASVS 6.2.3), so this form, unlike
+  // the other sign-in method changes, does not also need a sign-in from the last 5 minutes.
+  router.post('/password', form, async (ctx) => {
+    const session = await signedIn(ctx);
+    if (!session || !checkToken(ctx, session)) return;
+    const body = ctx.request.body as Record<string, unknown>;
+    const result = await deps.accounts.changePassword(session.accountId!, {
+      current: text(body['current_password']),
+      next: text(body['new_password']),
+      address: ctx.ip,
+    });
+    if (result.ok) return changed(ctx, session, 'account.password_change', true);
+    await passwordRefused(ctx, session, 'account.password_change', result.error);
+  });
+
+  router.post('/password/set', form, async (ctx) => {
+    const session = await freshSession(ctx);
+    if (!session) return;
+    const password = text((ctx.request.body as Record<string, unknown>)['new_password']);
+    const result = await deps.accounts.setPassword(session.accountId!, password);
+    if (result.ok) return changed(ctx, session, 'account.password_set', true);
+    await passwordRefused(ctx, session, 'account.password_set', result.error);
+  });
+
+  router.post('/password/remove', form, async (ctx) => {
+    const session = await freshSession(ctx);
+    if (!session) return;
+    try {
+      // Nothing to remove (a second click) is not a change: the page, as it is.
+      if (!(await deps.signInMethods.removePassword(session.accountId!))) return redirect(ctx, '/account');
+    } catch (err) {
+      if (codeOf(err) !== 'ERR_LAST_SIGN_IN_METHOD') throw err;
+      return refused(ctx, session, 409, 'last_method_password', 'account.password_remove', 'last_method');
+    }
+    await changed(ctx, session, 'account.password_remove', true);
   });
 
   // Signing out a device or removing an app's access needs no fresh sign-in: it only takes access away.
@@ -163,8 +227,22 @@ export function accountRoutes(deps: AccountDeps): Router {
       address: ctx.ip,
       details: { apps: told, thisDevice: uid === session.uid },
     });
-    ctx.status = 303;
-    ctx.redirect(uid === session.uid ? '/account' : '/account?saved=1');
+    redirect(ctx, uid === session.uid ? '/account' : '/account?saved=1');
+  });
+
+  router.post('/sessions/sign-out-others', form, async (ctx) => {
+    const session = await signedIn(ctx);
+    if (!session || !checkToken(ctx, session)) return;
+    const { sessions, apps } = await deps.sessions.signOutOthers(session.accountId!, session.uid);
+    await deps.audit.write({
+      action: 'account.sign_out_others',
+      outcome: 'success',
+      actor: session.accountId,
+      subject: session.accountId,
+      address: ctx.ip,
+      details: { sessions, apps },
+    });
+    redirect(ctx, '/account?saved=1');
   });
 
   router.post('/sessions/sign-out-everywhere', form, async (ctx) => {
@@ -179,8 +257,7 @@ export function accountRoutes(deps: AccountDeps): Router {
       address: ctx.ip,
       details: { apps: told },
     });
-    ctx.status = 303;
-    ctx.redirect('/session/end/success');
+    redirect(ctx, '/session/end/success');
   });
 
   router.post('/apps/revoke', form, async (ctx) => {
@@ -197,8 +274,7 @@ export function accountRoutes(deps: AccountDeps): Router {
         address: ctx.ip,
       });
     }
-    ctx.status = 303;
-    ctx.redirect('/account?saved=1');
+    redirect(ctx, '/account?saved=1');
   });
 
   function checkToken(ctx: Context, session: Session): boolean {
@@ -231,8 +307,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   async function signedIn(ctx: Context, fresh = false): Promise<Session | undefined> {
     const session = await deps.provider().Session.get(ctx);
     if (session.accountId && (!fresh || signedInRecently(session))) return session;
-    ctx.status = 303;
-    ctx.redirect(signInUrl(deps.issuer, fresh));
+    redirect(ctx, signInUrl(deps.issuer, fresh));
     return undefined;
   }
 
@@ -249,16 +324,58 @@ export function accountRoutes(deps: AccountDeps): Router {
     return session;
   }
 
-  async function changed(ctx: Context, session: Session, action: string): Promise<void> {
+  /** Audits a change and shows the page again; `method`: how one signs in changed (ASVS 7.4.3 offer). */
+  async function changed(ctx: Context, session: Session, action: string, method = false): Promise<void> {
     await audit(ctx, session, action);
-    ctx.status = 303;
-    ctx.redirect('/account?saved=1');
+    redirect(ctx, method ? '/account?saved=method' : '/account?saved=1');
   }
 
-  async function audit(ctx: Context, session: Session, action: string): Promise<void> {
+  /** Nothing changed: the page again with the reason, and the refusal audited when `action` is given. */
+  async function refused(
+    ctx: Context,
+    session: Session,
+    status: number,
+    notice: AccountNotice,
+    action?: string,
+    reason: string = notice,
+  ): Promise<void> {
+    if (action) await audit(ctx, session, action, { outcome: 'failure', reason });
+    ctx.status = status;
+    await render(ctx, session, { notice });
+  }
+
+  /** The password form again, saying why; wrong or throttled current passwords and policy failures. */
+  async function passwordRefused(
+    ctx: Context,
+    session: Session,
+    action: string,
+    error: PasswordChangeError | PasswordSetError,
+  ): Promise<void> {
+    switch (error.code) {
+      case 'has_password':
+        return refused(ctx, session, 409, 'password_exists', action, 'has_password');
+      case 'throttled':
+        await audit(ctx, session, action, { outcome: 'denied', reason: error.reason });
+        ctx.status = 429;
+        ctx.set('Retry-After', String(error.retryAfterSeconds));
+        break;
+      case 'wrong_password':
+        await audit(ctx, session, action, { outcome: 'failure', reason: 'wrong_password' });
+        ctx.status = 403;
+        break;
+      case 'policy':
+        await audit(ctx, session, action, { outcome: 'failure', reason: 'password_policy' });
+        ctx.status = 400;
+        break;
+    }
+    await render(ctx, session, { passwordError: error });
+  }
+
+  async function audit(ctx: Context, session: Session, action: string, refusal?: Refusal): Promise<void> {
     await deps.audit.write({
       action,
-      outcome: 'success',
+      outcome: refusal?.outcome ?? 'success',
+      reason: refusal?.reason,
       actor: session.accountId,
       subject: session.accountId,
       address: ctx.ip,
@@ -269,7 +386,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   async function render(
     ctx: Context,
     session: Session,
-    extra: Partial<Pick<AccountPageModel, 'notice' | 'enrolment' | 'newRecoveryCodes'>>,
+    extra: Partial<Pick<AccountPageModel, 'notice' | 'enrolment' | 'newRecoveryCodes' | 'passwordError'>>,
   ): Promise<void> {
     const account = await deps.accounts.get(session.accountId!);
     pageSecurityHeaders(ctx);
@@ -282,6 +399,7 @@ export function accountRoutes(deps: AccountDeps): Router {
         phone: account.phone === undefined ? undefined : maskPhone(account.phone),
         email: account.email === undefined ? undefined : maskEmail(account.email),
       },
+      hasPassword: await deps.accounts.hasPassword(account.id),
       totp: { active: await deps.totp.isActive(account.id) },
       recoveryCodesLeft: await deps.recoveryCodes.remaining(account.id),
       csrfToken: deps.csrf.token(`account:${session.uid}`),
@@ -369,6 +487,15 @@ function signInUrl(issuer: string, fresh: boolean): string {
     ...(fresh ? { prompt: 'login' } : {}),
   });
   return `/auth?${params.toString()}`;
+}
+
+function redirect(ctx: Context, url: string): void {
+  ctx.status = 303;
+  ctx.redirect(url);
+}
+
+function codeOf(err: unknown): IdentityErrorCode | undefined {
+  return err instanceof IdentityError ? err.code : undefined;
 }
 
 /** A form field as text; anything else (absent, repeated) is empty. */

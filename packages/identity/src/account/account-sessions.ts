@@ -128,6 +128,17 @@ export class AccountSessions {
     return told;
   }
 
+  /**
+   * Ends every session of the account except `keepUid` (the one asking): what
+   * the account page offers after a sign-in method changed (ASVS 7.4.3).
+   */
+  async signOutOthers(accountId: string, keepUid: string): Promise<{ sessions: number; apps: string[] }> {
+    const others = (await this.list(accountId)).filter((session) => session.uid !== keepUid);
+    const apps: string[] = [];
+    for (const session of others) apps.push(...(await this.signOut(accountId, session.uid)));
+    return { sessions: others.length, apps };
+  }
+
   async signOutEverywhere(accountId: string): Promise<string[]> {
     const told: string[] = [];
     for (const session of await this.list(accountId))

@@ -3,9 +3,14 @@ import { isStoreError, type Store } from '@onegate/store';
 import type { AuditSink } from '../audit/audit-sink.ts';
 import { IdentityError } from '../errors.ts';
 import type { Authenticator, SignInAttempt, SignInResult } from '../interactions/authenticator.ts';
-import { assertPasswordPolicy } from '../passwords/password-policy.ts';
+import {
+  assertPasswordPolicy,
+  checkPasswordPolicy,
+  type PasswordIdentifiers,
+  type PasswordPolicyReason,
+} from '../passwords/password-policy.ts';
 import type { PasswordHasher } from '../passwords/password-hasher.ts';
-import type { LoginThrottle } from '../passwords/login-throttle.ts';
+import type { LoginFailureOutcome, LoginThrottle, ThrottleReason } from '../passwords/login-throttle.ts';
 import {
   ACCOUNT_COLUMNS,
   toAccount,
@@ -28,6 +33,17 @@ export interface NewAccount {
 }
 
 export const ACCOUNTS_TOPIC = 'identity.accounts';
+
+/** Why a citizen's own password change was refused; nothing changed. */
+export type PasswordChangeError =
+  | { code: 'wrong_password' }
+  | { code: 'throttled'; reason: ThrottleReason; retryAfterSeconds: number }
+  | { code: 'policy'; reasons: PasswordPolicyReason[] };
+
+/** Why setting a first password (on a passkey-only account) was refused; nothing changed. */
+export type PasswordSetError = { code: 'has_password' } | { code: 'policy'; reasons: PasswordPolicyReason[] };
+
+export type PasswordResult<E> = { ok: true } | { ok: false; error: E };
 
 /**
  * Citizen and staff accounts: creation under the password policy, sign-in with
@@ -93,12 +109,7 @@ export class AccountService implements Authenticator {
   }
 
   async get(id: string): Promise<Account> {
-    const row = await this.#store.maybeOne<AccountRow>(
-      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`,
-      [id],
-    );
-    if (!row) throw new IdentityError('ERR_ACCOUNT_NOT_FOUND', 'no such account');
-    return toAccount(row);
+    return toAccount(await this.#row(id));
   }
 
   async find(id: string): Promise<Account | undefined> {
@@ -141,11 +152,7 @@ export class AccountService implements Authenticator {
 
   async resetPassword(id: string, password: string): Promise<void> {
     const account = await this.get(id);
-    assertPasswordPolicy(password, {
-      username: account.username,
-      email: account.email,
-      phone: account.phone,
-    });
+    assertPasswordPolicy(password, identifiersOf(account));
     await this.#update(id, 'UPDATE accounts SET password_hash = $2, updated_at = $3 WHERE id = $1', [
       await this.#hasher.hash(password),
       Date.now(),
@@ -157,6 +164,64 @@ export class AccountService implements Authenticator {
       actor: 'operator',
       subject: id,
     });
+  }
+
+  /** False for an account that signs in with passkeys only. */
+  async hasPassword(id: string): Promise<boolean> {
+    const row = await this.#store.maybeOne<{ has: number | bigint }>(
+      'SELECT CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS has FROM accounts WHERE id = $1',
+      [id],
+    );
+    if (!row) throw new IdentityError('ERR_ACCOUNT_NOT_FOUND', 'no such account');
+    return Number(row.has) === 1;
+  }
+
+  /**
+   * The owner's own change on the account page. The current password is
+   * checked as at sign-in, under the same throttle and account key, so this
+   * form is no way around the limit on guesses; then the new one must meet
+   * the policy. The caller audits the outcome.
+   */
+  async changePassword(
+    id: string,
+    input: { current: string; next: string; address: string },
+  ): Promise<PasswordResult<PasswordChangeError>> {
+    const now = Date.now();
+    const row = await this.#row(id);
+    const attempt = { accountKey: id, address: input.address, now };
+    const gate = await this.#throttle.check(attempt);
+    if (!gate.allowed) {
+      return {
+        ok: false,
+        error: { code: 'throttled', reason: gate.reason, retryAfterSeconds: gate.retryAfterSeconds },
+      };
+    }
+    // A passkey-only account has nothing to compare with, yet costs the same verify.
+    const valid =
+      row.password_hash !== null
+        ? await this.#hasher.verify(row.password_hash, input.current)
+        : await this.#hasher.verifyDummy(input.current);
+    if (!valid) {
+      const outcome = await this.#throttle.recordFailure(attempt);
+      await this.#auditThrottle(outcome, { subject: id, address: input.address });
+      return { ok: false, error: { code: 'wrong_password' } };
+    }
+    await this.#throttle.recordSuccess(attempt);
+    const reasons = checkPasswordPolicy(input.next, identifiersOf(toAccount(row)));
+    if (reasons.length > 0) return { ok: false, error: { code: 'policy', reasons } };
+    // Only over the hash just verified: a change made meanwhile elsewhere is not overwritten.
+    const swapped = await this.#swapHash(id, row.password_hash, await this.#hasher.hash(input.next));
+    return swapped ? { ok: true } : { ok: false, error: { code: 'wrong_password' } };
+  }
+
+  /** A first password for an account that has none (it signs in with passkeys); the caller audits. */
+  async setPassword(id: string, password: string): Promise<PasswordResult<PasswordSetError>> {
+    const row = await this.#row(id);
+    if (row.password_hash !== null) return { ok: false, error: { code: 'has_password' } };
+    const reasons = checkPasswordPolicy(password, identifiersOf(toAccount(row)));
+    if (reasons.length > 0) return { ok: false, error: { code: 'policy', reasons } };
+    const swapped = await this.#swapHash(id, null, await this.#hasher.hash(password));
+    return swapped ? { ok: true } : { ok: false, error: { code: 'has_password' } };
   }
 
   async signIn(attempt: SignInAttempt): Promise<SignInResult> {
@@ -177,32 +242,16 @@ export class AccountService implements Authenticator {
         ? await this.#hasher.verify(row.password_hash, attempt.password)
         : (await this.#hasher.verifyDummy(attempt.password), false);
     if (!valid || !row || row.disabled === 1) {
-      const { locked, addressBlocked } = await this.#throttle.recordFailure({
-        accountKey,
-        address: attempt.address,
-        now,
-      });
+      const outcome = await this.#throttle.recordFailure({ accountKey, address: attempt.address, now });
       const reason = !row
         ? 'unknown_account'
         : row.disabled === 1 && valid
           ? 'account_disabled'
-          : 'wrong_password';
+          : row.password_hash === null
+            ? 'no_password'
+            : 'wrong_password';
       await this.#audit.write({ ...audit, action: 'login', outcome: 'failure', reason });
-      if (locked)
-        await this.#audit.write({
-          ...audit,
-          action: 'account.lock',
-          outcome: 'success',
-          reason: 'too_many_failures',
-        });
-      if (addressBlocked) {
-        await this.#audit.write({
-          ...audit,
-          action: 'address.block',
-          outcome: 'success',
-          reason: 'too_many_failures',
-        });
-      }
+      await this.#auditThrottle(outcome, audit);
       return { ok: false, error: { code: 'invalid_credentials' } };
     }
     await this.#throttle.recordSuccess({ accountKey, address: attempt.address, now });
@@ -222,6 +271,56 @@ export class AccountService implements Authenticator {
     return { ok: true, account: toAccount(row) };
   }
 
+  /** The lock or address block a failure caused, each audited once. */
+  async #auditThrottle(
+    outcome: LoginFailureOutcome,
+    audit: { subject: string | undefined; address: string; clientId?: string | undefined },
+  ): Promise<void> {
+    if (outcome.locked) {
+      await this.#audit.write({
+        ...audit,
+        action: 'account.lock',
+        outcome: 'success',
+        reason: 'too_many_failures',
+      });
+    }
+    if (outcome.addressBlocked) {
+      await this.#audit.write({
+        ...audit,
+        action: 'address.block',
+        outcome: 'success',
+        reason: 'too_many_failures',
+      });
+    }
+  }
+
+  async #row(id: string): Promise<AccountRow> {
+    const row = await this.#store.maybeOne<AccountRow>(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`,
+      [id],
+    );
+    if (!row) throw new IdentityError('ERR_ACCOUNT_NOT_FOUND', 'no such account');
+    return row;
+  }
+
+  /** Replaces the hash only if it is still `expected` (`null`: no password); false when it was not. */
+  async #swapHash(id: string, expected: string | null, next: string): Promise<boolean> {
+    return this.#store.transaction(async (tx) => {
+      const swapped =
+        expected === null
+          ? await tx.exec(
+              'UPDATE accounts SET password_hash = $2, updated_at = $3 WHERE id = $1 AND password_hash IS NULL',
+              [id, next, Date.now()],
+            )
+          : await tx.exec(
+              'UPDATE accounts SET password_hash = $2, updated_at = $3 WHERE id = $1 AND password_hash = $4',
+              [id, next, Date.now(), expected],
+            );
+      if (swapped > 0) await tx.notify(ACCOUNTS_TOPIC, id);
+      return swapped > 0;
+    });
+  }
+
   async #byLogin(login: string): Promise<AccountRow | undefined> {
     const identifier = parseLoginIdentifier(login);
     if (!identifier) return undefined;
@@ -238,6 +337,11 @@ export class AccountService implements Authenticator {
       await tx.notify(ACCOUNTS_TOPIC, id);
     });
   }
+}
+
+/** What a new password of this account must not contain. */
+function identifiersOf(account: Account): PasswordIdentifiers {
+  return { username: account.username, email: account.email, phone: account.phone };
 }
 
 function identifier(input: string | undefined, kind: 'email' | 'phone', message: string): string | undefined {

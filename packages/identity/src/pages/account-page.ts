@@ -1,7 +1,30 @@
-import { html, raw } from './html.ts';
+import { PASSWORD_MIN_LENGTH, type PasswordPolicyReason } from '../passwords/password-policy.ts';
+import { html, raw, type SafeHtml } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
 import { PASSKEY_SCRIPTS, passkeyButton } from './passkey-button.ts';
-import { MESSAGES } from './messages.ts';
+import { MESSAGES, type Messages } from './messages.ts';
+
+/**
+ * The line at the top of the page. `method_changed` follows a change of how
+ * one signs in, and offers to end the other sessions (ASVS 7.4.3); the
+ * `last_method_*` ones explain a refused removal.
+ */
+export type AccountNotice =
+  | 'saved'
+  | 'method_changed'
+  | 'fresh_sign_in'
+  | 'invalid_code'
+  | 'last_method_passkey'
+  | 'last_method_password'
+  | 'passkey_not_found'
+  | 'passkey_name_invalid'
+  | 'password_exists';
+
+/** Why the password form is shown again, next to it. */
+export type PasswordFormError =
+  | { code: 'wrong_password' }
+  | { code: 'throttled'; retryAfterSeconds: number }
+  | { code: 'policy'; reasons: readonly PasswordPolicyReason[] };
 
 export interface AccountPageModel extends PageContext {
   profile: {
@@ -16,7 +39,10 @@ export interface AccountPageModel extends PageContext {
   recoveryCodesLeft: number;
   /** Shown once, right after they were made. */
   newRecoveryCodes?: readonly string[] | undefined;
-  notice?: 'fresh_sign_in' | 'saved' | 'invalid_code' | undefined;
+  notice?: AccountNotice | undefined;
+  /** False for a passkey-only account: it is offered to set a password instead of changing it. */
+  hasPassword: boolean;
+  passwordError?: PasswordFormError | undefined;
   csrfToken: string;
   signOutUrl: string;
   passkeys: ReadonlyArray<{ credentialId: string; name: string; lastUsedAt?: number | null | undefined }>;
@@ -44,13 +70,12 @@ export function accountPage(model: AccountPageModel): string {
       <button type="submit" class="button${secondary ? ' button-secondary' : ''}">${label}</button>
     </form>`;
   const notice =
-    model.notice === 'saved'
-      ? html`<div class="notice" role="status"><p>${t.accountSaved}</p></div>`
-      : model.notice === 'fresh_sign_in'
-        ? html`<div class="notice" role="status"><p>${t.accountFreshSignIn}</p></div>`
-        : model.notice === 'invalid_code'
-          ? html`<div class="notice notice-error" role="alert"><p>${t.secondFactorInvalid}</p></div>`
-          : html``;
+    model.notice === 'method_changed' && model.sessions.some((session) => !session.current)
+      ? html`<div class="notice" role="status">
+          <p>${t.accountMethodChanged}</p>
+          ${form('/account/sessions/sign-out-others', t.accountSignOutOthers)}
+        </div>`
+      : model.notice && noticeLine(t, model.notice);
   const totp = model.enrolment
     ? html`<p>${t.accountTotpScan}</p>
         <div class="qr">${raw(model.enrolment.qrSvg)}</div>
@@ -98,6 +123,8 @@ export function accountPage(model: AccountPageModel): string {
       ${row(t.accountUsername, profile.username)} ${row(t.accountName, profile.name)}
       ${row(t.accountPhone, profile.phone)} ${row(t.accountEmail, profile.email)}
     </dl>
+    <h2>${t.accountPassword}</h2>
+    ${passwordSection(model, t, form)}
     <h2>${t.accountPasskeys}</h2>
     ${
       model.passkeys.length === 0
@@ -202,6 +229,107 @@ export function accountPage(model: AccountPageModel): string {
     content,
     scripts: PASSKEY_SCRIPTS,
   });
+}
+
+type FormMaker = (action: string, label: string, extra?: SafeHtml, secondary?: boolean) => SafeHtml;
+
+function noticeLine(t: Messages, notice: AccountNotice): SafeHtml {
+  const [text, error] = ((): [string, boolean] => {
+    switch (notice) {
+      case 'saved':
+      case 'method_changed':
+        return [t.accountSaved, false];
+      case 'fresh_sign_in':
+        return [t.accountFreshSignIn, false];
+      case 'invalid_code':
+        return [t.secondFactorInvalid, true];
+      case 'last_method_passkey':
+        return [t.accountLastMethodPasskey, true];
+      case 'last_method_password':
+        return [t.accountLastMethodPassword, true];
+      case 'passkey_not_found':
+        return [t.accountPasskeyNotFound, true];
+      case 'passkey_name_invalid':
+        return [t.accountPasskeyNameInvalid, true];
+      case 'password_exists':
+        return [t.accountPasswordExists, true];
+    }
+  })();
+  return error
+    ? html`<div class="notice notice-error" role="alert"><p>${text}</p></div>`
+    : html`<div class="notice" role="status"><p>${text}</p></div>`;
+}
+
+/**
+ * Change the password (current and new), or set one on a passkey-only
+ * account; and, with a passkey to fall back on, remove it.
+ */
+function passwordSection(model: AccountPageModel, t: Messages, form: FormMaker): SafeHtml {
+  const error = model.passwordError;
+  const errorId = 'password-error';
+  const invalid = (yes: boolean, describedBy = '') =>
+    yes
+      ? html` aria-invalid="true" aria-describedby="${[errorId, describedBy].filter(Boolean).join(' ')}"`
+      : describedBy && html` aria-describedby="${describedBy}"`;
+  // Lets a password manager file the new password under the right account.
+  const username = html`<input
+    type="text"
+    autocomplete="username"
+    value="${model.profile.username}"
+    hidden
+    readonly
+  />`;
+  const newPassword = html`<div class="field">
+    <label for="new-password">${t.accountPasswordNew}</label>
+    <input
+      type="password"
+      id="new-password"
+      name="new_password"
+      autocomplete="new-password"
+      minlength="${PASSWORD_MIN_LENGTH}"
+      required${invalid(error?.code === 'policy', 'new-password-hint')}
+    />
+    <p class="hint" id="new-password-hint">${t.accountPasswordHint}</p>
+  </div>`;
+  const alert =
+    error &&
+    html`<div class="notice notice-error" role="alert" id="${errorId}">${passwordErrorText(t, error)}</div>`;
+  if (!model.hasPassword) {
+    return html`<p>${t.accountPasswordNone}</p>
+      ${form('/account/password/set', t.accountPasswordSet, html`${username} ${alert} ${newPassword}`)}`;
+  }
+  const current = html`<div class="field">
+    <label for="current-password">${t.accountPasswordCurrent}</label>
+    <input
+      type="password"
+      id="current-password"
+      name="current_password"
+      autocomplete="current-password"
+      required${invalid(error !== undefined && error.code !== 'policy')}
+    />
+  </div>`;
+  return html`<p>${t.accountPasswordOn}</p>
+    ${form('/account/password', t.accountPasswordChange, html`${username} ${alert} ${current} ${newPassword}`)}
+    ${
+      model.passkeys.length > 0
+        ? html`<p>${t.accountPasswordRemoveExplanation}</p>
+            ${form('/account/password/remove', t.accountPasswordRemove, html``, true)}`
+        : html`<p class="hint">${t.accountPasswordAddPasskeyFirst}</p>`
+    }`;
+}
+
+function passwordErrorText(t: Messages, error: PasswordFormError): SafeHtml {
+  switch (error.code) {
+    case 'wrong_password':
+      return html`<p>${t.accountPasswordWrong}</p>`;
+    case 'throttled':
+      return html`<p>${t.loginThrottled(Math.max(1, Math.ceil(error.retryAfterSeconds)))}</p>`;
+    case 'policy':
+      return html`<p>${t.accountPasswordPolicy}</p>
+        <ul>
+          ${error.reasons.map((reason) => html`<li>${t.passwordPolicy[reason]}</li>`)}
+        </ul>`;
+  }
 }
 
 function when(ms: number): string {

@@ -25,7 +25,12 @@ export type { PageContext } from './layout.ts';
 export { loginPage, type LoginPageModel, type LoginError, type LoginErrorCode } from './login-page.ts';
 export { consentPage, type ConsentPageModel } from './consent-page.ts';
 export { secondFactorPage, type SecondFactorPageModel } from './second-factor-page.ts';
-export { accountPage, type AccountPageModel } from './account-page.ts';
+export {
+  accountPage,
+  type AccountNotice,
+  type AccountPageModel,
+  type PasswordFormError,
+} from './account-page.ts';
 export { errorPage, type ErrorPageModel } from './error-page.ts';
 export {
   logoutConfirmPage,

@@ -1,3 +1,4 @@
+import type { PasswordPolicyReason } from '../passwords/password-policy.ts';
 import type { Language } from './negotiate-language.ts';
 
 /** Scopes with a readable explanation; any other scope is shown as its literal name. */
@@ -100,6 +101,28 @@ export interface Messages {
   accountApps: string;
   accountAppsNone: string;
   accountAppRevoke: string;
+  accountPassword: string;
+  accountPasswordOn: string;
+  accountPasswordNone: string;
+  accountPasswordCurrent: string;
+  accountPasswordNew: string;
+  accountPasswordHint: string;
+  accountPasswordChange: string;
+  accountPasswordSet: string;
+  accountPasswordRemove: string;
+  accountPasswordRemoveExplanation: string;
+  accountPasswordAddPasskeyFirst: string;
+  accountPasswordWrong: string;
+  accountPasswordPolicy: string;
+  accountPasswordExists: string;
+  /** Each reason a new password is refused for, as the end of "The new password cannot be used: …". */
+  passwordPolicy: Readonly<Record<PasswordPolicyReason, string>>;
+  accountLastMethodPasskey: string;
+  accountLastMethodPassword: string;
+  accountPasskeyNotFound: string;
+  accountPasskeyNameInvalid: string;
+  accountMethodChanged: string;
+  accountSignOutOthers: string;
 
   consentTitle: string;
   consentAsks: (appName: string) => string;
@@ -215,6 +238,35 @@ const zhCN: Messages = {
   accountApps: '已授权的应用',
   accountAppsNone: '尚无已授权的应用。',
   accountAppRevoke: '撤销授权',
+  accountPassword: '密码',
+  accountPasswordOn: '您可以使用密码登录。',
+  accountPasswordNone: '您的账户没有密码，只能使用通行密钥登录。',
+  accountPasswordCurrent: '当前密码',
+  accountPasswordNew: '新密码',
+  accountPasswordHint: '至少 12 个字符。几个互不相关的词语组成的密码容易记住，也难以被猜到。',
+  accountPasswordChange: '修改密码',
+  accountPasswordSet: '设置密码',
+  accountPasswordRemove: '删除密码',
+  accountPasswordRemoveExplanation: '您已添加通行密钥，可以不用密码登录。删除密码后，只能使用通行密钥登录。',
+  accountPasswordAddPasskeyFirst: '如需不用密码登录，请先添加通行密钥。',
+  accountPasswordWrong: '当前密码不正确，未做任何更改。',
+  accountPasswordPolicy: '新密码不能使用：',
+  accountPasswordExists: '您的账户已有密码。如需修改，请在下方输入当前密码和新密码。',
+  passwordPolicy: {
+    too_short: '少于 12 个字符',
+    too_long: '超过 128 个字符',
+    common: '属于最常用的密码',
+    contains_identifier: '包含您的用户名、电子邮箱或手机号码',
+    context_words: '只由本服务、部门名称之类的词语和数字组成',
+    repetitive: '不同的字符太少',
+  },
+  accountLastMethodPasskey: '这是您账户唯一的登录方式，因此没有删除。请先设置密码或添加另一个通行密钥。',
+  accountLastMethodPassword: '密码是您账户唯一的登录方式，因此没有删除。请先添加通行密钥。',
+  accountPasskeyNotFound: '您的账户中没有这个通行密钥（可能已经删除）。',
+  accountPasskeyNameInvalid: '通行密钥名称为 1 到 64 个字符。',
+  accountMethodChanged:
+    '已保存。您的登录方式已更改：如果担心他人可能登录了您的账户，请同时退出其他设备上的登录。',
+  accountSignOutOthers: '退出其他设备上的登录',
 
   consentTitle: '授权',
   consentAsks: (app) => `${app} 请求：`,
@@ -336,6 +388,40 @@ const en: Messages = {
   accountApps: 'Connected apps',
   accountAppsNone: 'No connected apps yet.',
   accountAppRevoke: 'Remove access',
+  accountPassword: 'Password',
+  accountPasswordOn: 'You can sign in with your password.',
+  accountPasswordNone: 'Your account has no password: you sign in with a passkey.',
+  accountPasswordCurrent: 'Current password',
+  accountPasswordNew: 'New password',
+  accountPasswordHint:
+    'At least 12 characters. A few unrelated words are easy to remember and hard to guess.',
+  accountPasswordChange: 'Change password',
+  accountPasswordSet: 'Set a password',
+  accountPasswordRemove: 'Remove password',
+  accountPasswordRemoveExplanation:
+    'You have a passkey, so you can sign in without a password. Once the password is removed, only your passkeys sign you in.',
+  accountPasswordAddPasskeyFirst: 'To sign in without a password, add a passkey first.',
+  accountPasswordWrong: 'The current password is not correct. Nothing was changed.',
+  accountPasswordPolicy: 'The new password cannot be used:',
+  accountPasswordExists:
+    'Your account already has a password. To change it, enter the current and the new one below.',
+  passwordPolicy: {
+    too_short: 'it has fewer than 12 characters',
+    too_long: 'it has more than 128 characters',
+    common: 'it is one of the most common passwords',
+    contains_identifier: 'it contains your username, e-mail address or phone number',
+    context_words: 'it is made only of words such as the service or department names, with digits',
+    repetitive: 'it has too few different characters',
+  },
+  accountLastMethodPasskey:
+    'This passkey is the only way left to sign in to your account, so it was not removed. Set a password or add another passkey first.',
+  accountLastMethodPassword:
+    'Your password is the only way to sign in to your account, so it was not removed. Add a passkey first.',
+  accountPasskeyNotFound: 'That passkey is not on your account (it may have been removed already).',
+  accountPasskeyNameInvalid: 'A passkey name is 1 to 64 characters.',
+  accountMethodChanged:
+    'Saved. How you sign in has changed: if you are worried someone else may be signed in to your account, sign out of your other sessions too.',
+  accountSignOutOthers: 'Sign out of your other sessions',
 
   consentTitle: 'Allow access',
   consentAsks: (app) => `${app} asks to:`,

@@ -12,6 +12,11 @@ export const STYLESHEET = `*,
   box-sizing: border-box;
 }
 
+/* Element rules below (input display: block) would otherwise show what the hidden attribute hides. */
+[hidden] {
+  display: none !important;
+}
+
 html {
   font-size: 100%;
   -webkit-text-size-adjust: 100%;
@@ -152,6 +157,11 @@ p {
 
 .notice p {
   margin: 0;
+}
+
+.notice > * + *,
+.notice ul {
+  margin: 0.75rem 0 0;
 }
 
 .notice-error {

@@ -1,4 +1,4 @@
-import type { MigrationSet, Store } from '@onegate/store';
+import type { MigrationSet, Queryable, Store } from '@onegate/store';
 import {
   generateAuthenticationOptions,
   generateRegistrationOptions,
@@ -312,9 +312,13 @@ export class Passkeys {
     if (updated !== 1) throw notFound();
   }
 
-  /** Removes one of the account's passkeys; another account's is not found. */
-  async remove(accountId: string, credentialId: string): Promise<void> {
-    const deleted = await this.#store.exec(
+  /**
+   * Removes one of the account's passkeys; another account's is not found.
+   * `SignInMethods.removePasskey` calls this inside its transaction (`db`), so
+   * the last way to sign in is never removed.
+   */
+  async remove(accountId: string, credentialId: string, db: Queryable = this.#store): Promise<void> {
+    const deleted = await db.exec(
       'DELETE FROM identity_passkeys WHERE account_id = $1 AND credential_id = $2',
       [accountId, credentialId],
     );

@@ -52,6 +52,9 @@ const IDENTITY_STATUS: Partial<Record<IdentityErrorCode, number>> = {
   ERR_TOTP_SECRET_INVALID: 400,
   ERR_TOTP_ALREADY_ACTIVE: 409,
   ERR_TOTP_NOT_ENROLLED: 409,
+  ERR_PASSKEY_INVALID: 400,
+  ERR_PASSKEY_NOT_FOUND: 404,
+  ERR_LAST_SIGN_IN_METHOD: 409,
 };
 
 const AUTHZ_STATUS: Record<AuthzErrorCode, number> = {
