@@ -3,6 +3,7 @@
  * connection details to the parent, and stops cleanly on "stop" so a
  * `--cpu-prof` profile gets written.
  */
+import { serveOneGateChecks } from './authz-http.ts';
 import { serveBareProvider, serveOneGateTokens } from './client-credentials.ts';
 import { serveOneGateSignIn } from './password-sign-in.ts';
 import type { ServeMessage } from './harness.ts';
@@ -16,6 +17,7 @@ const roles: Record<string, () => Promise<Served>> = {
   'client-credentials:onegate': serveOneGateTokens,
   'client-credentials:bare': serveBareProvider,
   'password-sign-in:onegate': serveOneGateSignIn,
+  'authz-http:onegate': serveOneGateChecks,
 };
 
 const role = process.argv[2] ?? '';
