@@ -141,6 +141,8 @@ interface Compiled {
 
 /** Past this many compiled subject-department pairs the cache starts over (some 100 MB). */
 const MAX_COMPILED = 1_000_000;
+/** Subjects whose role closure is kept resolved (a few hundred bytes each). */
+const MAX_VIEWS = 1_000_000;
 
 export class DecisionIndex {
   /** dom → subject → its compiled lines there. */
@@ -428,6 +430,8 @@ export class DecisionIndex {
         if (node.reaching) view.reachingNodes.push(node);
       }
     }
+    // Callers name any subject they like: the cache must not grow without bound.
+    if (this.#views.size >= MAX_VIEWS) this.#views.clear();
     this.#views.set(sub, view);
     return view;
   }
