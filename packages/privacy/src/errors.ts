@@ -1,0 +1,34 @@
+/** Stable codes of `@onegate/privacy`; the server maps each to an HTTP status in one place. */
+export type PrivacyErrorCode =
+  /** Malformed input: an unknown profile, a value of the wrong type, a batch too large … */
+  | 'ERR_PRIVACY_INVALID'
+  /** The ciphertext cannot be opened: malformed, tampered with, or bound to another place (associated data). */
+  | 'ERR_PRIVACY_CIPHERTEXT'
+  /** No such data key or key version. */
+  | 'ERR_PRIVACY_KEY_NOT_FOUND'
+  /** The key version is retired or below the minimum decryptable version. */
+  | 'ERR_PRIVACY_KEY_RETIRED'
+  /** The data subject's key was deleted (erasure): their data is gone for good. */
+  | 'ERR_PRIVACY_KEY_SHREDDED'
+  /** The key-encryption key is missing or cannot unwrap the data keys. */
+  | 'ERR_PRIVACY_KEK'
+  /** The caller may not decrypt this field for this purpose. */
+  | 'ERR_PRIVACY_FORBIDDEN';
+
+/**
+ * The one error type of `@onegate/privacy`. Messages never carry plaintext,
+ * key material or the ciphertext itself: they may end up in logs.
+ */
+export class PrivacyError extends Error {
+  readonly code: PrivacyErrorCode;
+
+  constructor(code: PrivacyErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PrivacyError';
+    this.code = code;
+  }
+}
+
+export function isPrivacyError(err: unknown, code?: PrivacyErrorCode): err is PrivacyError {
+  return err instanceof PrivacyError && (code === undefined || err.code === code);
+}
