@@ -48,6 +48,8 @@ describe('passkeys in a real browser', () => {
   let app: Server;
   let redirectUri: string;
   let config: oidc.Configuration;
+  let socialSecurity: oidc.Configuration;
+  let socialSecurityRedirect: string;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
@@ -66,7 +68,21 @@ describe('passkeys in a real browser', () => {
     config = await oidc.discovery(new URL(platform.issuer), client.clientId, clientSecret, undefined, {
       execute: [oidc.allowInsecureRequests],
     });
+    socialSecurityRedirect = `http://127.0.0.1:${(app.address() as AddressInfo).port}/social-security/callback`;
+    const second = await platform.server.identity.clients.add({
+      name: 'Social Security',
+      redirectUris: [socialSecurityRedirect],
+      firstParty: true,
+    });
+    socialSecurity = await oidc.discovery(
+      new URL(platform.issuer),
+      second.client.clientId,
+      second.clientSecret,
+      undefined,
+      { execute: [oidc.allowInsecureRequests] },
+    );
     await platform.server.identity.accounts.create({ username: 'li.wei', password: PASSWORD });
+    await platform.server.identity.accounts.create({ username: 'sun.mei', password: PASSWORD });
     await platform.server.identity.accounts.create({ username: 'wang.fang', password: PASSWORD });
     await platform.server.identity.accounts.create({ username: 'chen.jing', password: PASSWORD });
     await platform.server.identity.accounts.create({ username: 'zhao.lei', password: PASSWORD });
@@ -192,6 +208,59 @@ describe('passkeys in a real browser', () => {
     expect(await page.locator('.apps strong').allTextContents()).toEqual(['Tax']);
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  it('takes a new user from a password at one app to a passkey alone at another, both devices and apps on the account page', async () => {
+    // Device 1 signs in with a password at Social Security, then adds a passkey on the account page (single sign-on).
+    const phone = await withAuthenticator();
+    const atSocialSecurity = (current: URL) => current.href.startsWith(socialSecurityRedirect);
+    const socialSecurityUrl = async () =>
+      oidc
+        .buildAuthorizationUrl(socialSecurity, {
+          redirect_uri: socialSecurityRedirect,
+          scope: 'openid',
+          code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+          code_challenge_method: 'S256',
+        })
+        .toString();
+    await phone.page.goto(await socialSecurityUrl());
+    await phone.page.getByLabel('Username, phone number or e-mail').fill('sun.mei');
+    await phone.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await phone.page.getByLabel('Password', { exact: true }).press('Enter');
+    await phone.page.waitForURL(atSocialSecurity);
+    await phone.page.goto(`${platform.issuer}/account`);
+    await addPasskey(phone.page, 'My phone');
+    await phone.page.getByRole('button', { name: 'Sign out of every service' }).click();
+    await phone.page.waitForURL(/\/session\/end\/success/);
+
+    // Back in at Tax with the passkey alone.
+    const request = await authorize();
+    await phone.page.goto(request.url);
+    await phone.page.waitForURL(atApp);
+    expect((await request.exchange(phone.page.url()))['amr']).toEqual(['hwk', 'user']);
+
+    // Device 2 (no passkey) signs in with the password at Social Security.
+    const laptop = await withAuthenticator();
+    await laptop.page.goto(await socialSecurityUrl());
+    await laptop.page.getByLabel('Username, phone number or e-mail').fill('sun.mei');
+    await laptop.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await laptop.page.getByLabel('Password', { exact: true }).press('Enter');
+    await laptop.page.waitForURL(atSocialSecurity);
+
+    // The phone's account page: both sessions, and both apps.
+    await phone.page.goto(`${platform.issuer}/account`);
+    const sessions = await phone.page.locator('.sessions > li').allTextContents();
+    expect(sessions).toHaveLength(2);
+    expect(sessions.filter((s) => s.includes('(this device)'))).toHaveLength(1);
+    expect(sessions.find((s) => s.includes('(this device)'))).toContain('Signed in to: Tax');
+    expect(sessions.find((s) => !s.includes('(this device)'))).toContain('Signed in to: Social Security');
+    expect((await phone.page.locator('.apps strong').allTextContents()).sort()).toEqual([
+      'Social Security',
+      'Tax',
+    ]);
+    expect(problems).toEqual([]);
+    await phone.context.close();
+    await laptop.context.close();
   });
 
   it('signs in with the passkey button while the autofill request is still waiting, which it cancels', async () => {
