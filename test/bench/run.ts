@@ -7,11 +7,13 @@ import * as authz from './authz.ts';
 import * as clientCredentials from './client-credentials.ts';
 import type { Outcome } from './harness.ts';
 import * as passwordSignIn from './password-sign-in.ts';
+import * as privacy from './privacy.ts';
 
 const benchmarks: Record<string, () => Promise<Outcome>> = {
   'client-credentials': clientCredentials.run,
   'password-sign-in': passwordSignIn.run,
   'authz-decisions': authz.run,
+  'privacy-fields': privacy.run,
 };
 
 const asked = process.argv.slice(2);
