@@ -37,3 +37,20 @@ export interface CiphertextHeader {
 
 /** Finds the data key a ciphertext names; throws a PrivacyError (not found, retired, shredded) when it can't. */
 export type KeyResolver = (keyId: string, version: number) => DataKey;
+
+/**
+ * A column of envelopes in OneGate's own store, named so that
+ * `onegate privacy keys rewrap <keyId>` can re-encrypt it under the key's
+ * current primary version (see `rewrapColumn`).
+ */
+export interface EncryptedColumn {
+  /** The key chain its values are sealed under. */
+  keyId: string;
+  /** `table` or `schema.table`, lower-case. */
+  table: string;
+  /** The primary key column; rows are walked in its order. */
+  idColumn: string;
+  column: string;
+  /** The associated data a row's value was sealed with. */
+  context: (row: { id: string }) => FieldContext;
+}

@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { AuthzService } from '@onegate/authz';
 import type { AuditSink, Identity } from '@onegate/identity';
+import type { Keyring } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
 import { adminAccountRoutes } from './api/admin-accounts.ts';
 import { adminClientRoutes } from './api/admin-clients.ts';
@@ -27,6 +28,7 @@ export interface AppDeps {
   identity: Identity;
   audit: AuditSink;
   authz: AuthzService;
+  keyring: Keyring;
 }
 
 /** Adds routes of later capabilities (and of tests) inside the request pipeline. */

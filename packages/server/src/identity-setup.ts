@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { Identity, loadMasterKey, StoreAuditSink } from '@onegate/identity';
+import { Identity, loadMasterKey, type AuditSink } from '@onegate/identity';
 import type { Store } from '@onegate/store';
 import type { Config } from './config/settings.ts';
 import type { Logger } from './logger.ts';
@@ -28,10 +28,10 @@ export async function startIdentity(
   config: Config,
   store: Store,
   masterKey: KeyObject,
+  audit: AuditSink,
   logger: Logger,
-): Promise<{ identity: Identity; audit: StoreAuditSink }> {
+): Promise<Identity> {
   const development = config.env === 'development';
-  const audit = new StoreAuditSink(store);
   const identity = await Identity.start({
     store,
     audit,
@@ -57,5 +57,5 @@ export async function startIdentity(
       },
     },
   });
-  return { identity, audit };
+  return identity;
 }

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthzService } from '@onegate/authz';
-import type { Identity } from '@onegate/identity';
+import { StoreAuditSink, type Identity } from '@onegate/identity';
+import type { Keyring } from '@onegate/privacy';
 import { openStore, type Store } from '@onegate/store';
 import { createApp, type Extend } from './app.ts';
 import { startAuthz } from './authz-setup.ts';
@@ -11,6 +12,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { loadServerMasterKey, startIdentity } from './identity-setup.ts';
 import { migrateAll } from './migrations.ts';
+import { loadServerKek, startKeyring } from './privacy-setup.ts';
 
 export interface RunningServer {
   /** Where this process listens, e.g. `http://127.0.0.1:8080`. */
@@ -18,6 +20,7 @@ export interface RunningServer {
   store: Store;
   identity: Identity;
   authz: AuthzService;
+  keyring: Keyring;
   /** Stops accepting, lets in-flight requests finish (up to the timeout), then closes the store. */
   shutdown(): Promise<void>;
 }
@@ -32,6 +35,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const logger = options.logger ?? createLogger(config);
   // Before the database is touched: in production a missing key means `onegate init` has not run.
   const masterKey = await loadServerMasterKey(config, logger);
+  const kek = await loadServerKek(config, logger);
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -40,7 +44,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const lifecycle: Lifecycle = { draining: false };
   try {
     await migrateAll(store);
-    const { identity, audit } = await startIdentity(config, store, masterKey, logger);
+    const audit = new StoreAuditSink(store);
+    const keyring = await startKeyring(config, store, kek, audit, backgroundError(logger, 'privacy'));
+    let identity: Identity;
+    try {
+      identity = await startIdentity(config, store, masterKey, audit, logger);
+    } catch (err) {
+      await keyring.stop();
+      throw err;
+    }
     let authz: AuthzService;
     try {
       authz = await startAuthz(config, store, audit, (err) =>
@@ -51,10 +63,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       );
     } catch (err) {
       await identity.close();
+      await keyring.stop();
       throw err;
     }
     const app = createApp(
-      { config, store, logger, metrics: createMetrics(), lifecycle, identity, audit, authz },
+      { config, store, logger, metrics: createMetrics(), lifecycle, identity, audit, authz, keyring },
       options.extend,
     );
     // Koa's callback returns a promise that it handles itself; node:http ignores the return value.
@@ -71,10 +84,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       store,
       identity,
       authz,
+      keyring,
       shutdown: () =>
         (stopping ??= drain(server, store, lifecycle, logger, config.shutdownTimeoutMs, async () => {
           await authz.stop();
           await identity.close();
+          await keyring.stop();
           // Every acknowledged audit event is committed before the store closes.
           await audit.flush();
         })),
@@ -83,6 +98,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await store.close();
     throw err;
   }
+}
+
+function backgroundError(logger: Logger, what: string): (err: unknown) => void {
+  return (err) =>
+    logger.error(
+      { code: (err as { code?: unknown }).code, message: (err as Error).message },
+      `${what} background error`,
+    );
 }
 
 function listen(server: Server, config: Config): Promise<void> {

@@ -122,6 +122,11 @@ export const settings = {
     schema: z.string().min(1).optional(),
     doc: 'Path of a custom Casbin model file; decisions then come from Casbin itself (slower; no explain or access review).',
   },
+  privacyAlgorithm: {
+    env: 'ONEGATE_PRIVACY_ALGORITHM',
+    schema: z.enum(['aes-256-gcm', 'sm4-ctr-hmac-sm3']).default('aes-256-gcm'),
+    doc: 'Cipher of new personal-data keys: aes-256-gcm, or sm4-ctr-hmac-sm3 where national (GM) algorithms are required. Existing keys keep theirs.',
+  },
   shutdownTimeoutMs: {
     env: 'ONEGATE_SHUTDOWN_TIMEOUT_MS',
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
@@ -134,5 +139,5 @@ export type SettingName = keyof typeof settings;
 export type Config = { [K in SettingName]: z.output<(typeof settings)[K]['schema']> };
 
 /** Variables that are read elsewhere, not settings: never reported as unknown. */
-export const OTHER_VARIABLES = ['ONEGATE_CONFIG', 'ONEGATE_MASTER_KEY'];
+export const OTHER_VARIABLES = ['ONEGATE_CONFIG', 'ONEGATE_MASTER_KEY', 'ONEGATE_PRIVACY_KEK'];
 export const OTHER_PREFIXES = ['ONEGATE_TEST_'];

@@ -1,0 +1,41 @@
+import { Keyring, loadKek, type KeyAuditSink, type KeyEncryptionKey } from '@onegate/privacy';
+import type { Store } from '@onegate/store';
+import type { Config } from './config/settings.ts';
+import type { Logger } from './logger.ts';
+
+/**
+ * The key-encryption key of personal data: `ONEGATE_PRIVACY_KEK`, else
+ * `privacy-kek.key` in the data folder. Development creates a missing file
+ * (and says so); production needs `onegate init` to have made it. Loaded
+ * before the database is touched, like the master key.
+ */
+export async function loadServerKek(config: Config, logger: Logger): Promise<KeyEncryptionKey> {
+  const loaded = await loadKek({
+    env: process.env,
+    dataDir: config.dataDir,
+    create: config.env === 'development',
+  });
+  if (loaded.source === 'created') {
+    logger.warn(
+      { path: loaded.path },
+      'created a new privacy key-encryption key for development; back it up, encrypted personal data depends on it',
+    );
+  }
+  return loaded.kek;
+}
+
+/**
+ * The keyring on the store: every shared key chain unwrapped into memory and
+ * kept current from the change feed. The CLI makes one too.
+ */
+export async function startKeyring(
+  config: Pick<Config, 'privacyAlgorithm'>,
+  store: Store,
+  kek: KeyEncryptionKey,
+  audit: KeyAuditSink,
+  onError: (err: unknown) => void,
+): Promise<Keyring> {
+  const keyring = new Keyring({ store, kek, audit, algorithm: config.privacyAlgorithm, onError });
+  await keyring.start();
+  return keyring;
+}
