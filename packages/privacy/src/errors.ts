@@ -13,7 +13,9 @@ export type PrivacyErrorCode =
   /** The key-encryption key is missing or cannot unwrap the data keys. */
   | 'ERR_PRIVACY_KEK'
   /** The caller may not decrypt this field for this purpose. */
-  | 'ERR_PRIVACY_FORBIDDEN';
+  | 'ERR_PRIVACY_FORBIDDEN'
+  /** A decrypt could not be audited, so nothing was decrypted: try again later. */
+  | 'ERR_PRIVACY_UNAVAILABLE';
 
 /**
  * The one error type of `@onegate/privacy`. Messages never carry plaintext,

@@ -88,3 +88,19 @@ export {
   type RedactOptions,
   type TextFinding,
 } from './detect/index.ts';
+export { MAX_ITEMS, type FieldAddress } from './service/api-input.ts';
+export {
+  DECRYPT_SCOPE,
+  ENCRYPT_SCOPE,
+  type DecryptAuthorizer,
+  type DecryptCheck,
+  type DecryptVerdict,
+  type PrivacyCaller,
+} from './service/decrypt-governance.ts';
+export {
+  PrivacyService,
+  type DecryptResult,
+  type EncryptResult,
+  type ItemError,
+  type PrivacyServiceOptions,
+} from './service/privacy-service.ts';

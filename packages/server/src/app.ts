@@ -1,13 +1,14 @@
 import Koa from 'koa';
 import type { AuthzService } from '@onegate/authz';
 import type { AuditSink, Identity } from '@onegate/identity';
-import type { Keyring } from '@onegate/privacy';
+import type { Keyring, PrivacyService } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
 import { adminAccountRoutes } from './api/admin-accounts.ts';
 import { adminClientRoutes } from './api/admin-clients.ts';
 import { authzAdminRoutes } from './api/authz-admin.ts';
 import { authzCheckRoutes } from './api/authz-check.ts';
 import { authzReviewRoutes } from './api/authz-review.ts';
+import { privacyRoutes } from './api/privacy.ts';
 import type { Config } from './config/settings.ts';
 import { accessLog } from './http/access-log.ts';
 import { errorResponse } from './http/error-response.ts';
@@ -29,6 +30,7 @@ export interface AppDeps {
   audit: AuditSink;
   authz: AuthzService;
   keyring: Keyring;
+  privacy: PrivacyService;
 }
 
 /** Adds routes of later capabilities (and of tests) inside the request pipeline. */
@@ -57,6 +59,7 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
     authzCheckRoutes(deps.identity, deps.authz),
     authzReviewRoutes(deps.identity, deps.authz),
     authzAdminRoutes(deps.identity, deps.authz),
+    privacyRoutes(deps.identity, deps.privacy),
   ]) {
     app.use(router.routes() as Koa.Middleware<RequestState>);
     app.use(router.allowedMethods() as Koa.Middleware<RequestState>);

@@ -1,4 +1,11 @@
-import { Keyring, loadKek, type KeyAuditSink, type KeyEncryptionKey } from '@onegate/privacy';
+import type { AuthzService } from '@onegate/authz';
+import {
+  Keyring,
+  loadKek,
+  type DecryptAuthorizer,
+  type KeyAuditSink,
+  type KeyEncryptionKey,
+} from '@onegate/privacy';
 import type { Store } from '@onegate/store';
 import type { Config } from './config/settings.ts';
 import type { Logger } from './logger.ts';
@@ -38,4 +45,26 @@ export async function startKeyring(
   const keyring = new Keyring({ store, kek, audit, algorithm: config.privacyAlgorithm, onError });
   await keyring.start();
   return keyring;
+}
+
+/**
+ * Decrypting is an authorization question like any other: action `decrypt`
+ * on the field's resource (`collection/row/field`), for the stated purpose,
+ * at the person's sign-in level. Denials are audited by authz as decisions
+ * and by privacy as refused decrypts, linked by the decision id.
+ */
+export function decryptAuthorizer(authz: AuthzService): DecryptAuthorizer {
+  return async (checks, caller) => {
+    const results = await authz.checkMany(
+      checks.map((c) => ({
+        subject: c.actor,
+        action: 'decrypt',
+        resource: c.resource,
+        purpose: c.purpose,
+        ...(c.acr === undefined ? {} : { acr: c.acr }),
+      })),
+      { clientId: caller.clientId },
+    );
+    return results.map((r) => ({ allowed: r.allowed, reason: r.reason, decisionId: r.decisionId }));
+  };
 }

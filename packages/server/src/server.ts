@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthzService } from '@onegate/authz';
 import { StoreAuditSink, type Identity } from '@onegate/identity';
-import type { Keyring } from '@onegate/privacy';
+import { PrivacyService, type Keyring } from '@onegate/privacy';
 import { openStore, type Store } from '@onegate/store';
 import { createApp, type Extend } from './app.ts';
 import { startAuthz } from './authz-setup.ts';
@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { loadServerMasterKey, startIdentity } from './identity-setup.ts';
 import { migrateAll } from './migrations.ts';
-import { loadServerKek, startKeyring } from './privacy-setup.ts';
+import { decryptAuthorizer, loadServerKek, startKeyring } from './privacy-setup.ts';
 
 export interface RunningServer {
   /** Where this process listens, e.g. `http://127.0.0.1:8080`. */
@@ -66,8 +66,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await keyring.stop();
       throw err;
     }
+    const privacy = new PrivacyService({ keyring, audit, authorize: decryptAuthorizer(authz) });
     const app = createApp(
-      { config, store, logger, metrics: createMetrics(), lifecycle, identity, audit, authz, keyring },
+      {
+        config,
+        store,
+        logger,
+        metrics: createMetrics(),
+        lifecycle,
+        identity,
+        audit,
+        authz,
+        keyring,
+        privacy,
+      },
       options.extend,
     );
     // Koa's callback returns a promise that it handles itself; node:http ignores the return value.

@@ -10,6 +10,8 @@ export interface KeyAuditEvent {
   outcome: 'success' | 'failure' | 'denied';
   /** Who acted: an account id, a client id, `operator` for the CLI, `system` for a key made on first use. */
   actor?: string | undefined;
+  /** The app the act was done through (its OAuth client id). */
+  clientId?: string | undefined;
   /** The data subject whose key it was (per-subject keys). */
   subject?: string | undefined;
   reason?: string | undefined;

@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import { AuthzError, type AuthzErrorCode } from '@onegate/authz';
 import { StoreError, type StoreErrorCode } from '@onegate/store';
 import { IdentityError, type IdentityErrorCode } from '@onegate/identity';
+import { PrivacyError, type PrivacyErrorCode } from '@onegate/privacy';
 import { ServerError, type ServerErrorCode } from '../errors.ts';
 import type { RequestState } from './state.ts';
 
@@ -65,6 +66,18 @@ const AUTHZ_STATUS: Record<AuthzErrorCode, number> = {
   ERR_AUTHZ_UNSUPPORTED: 501,
 };
 
+/** A KEK that will not unwrap is the operator's problem, never the caller's: a bare 500. */
+const PRIVACY_STATUS: Record<PrivacyErrorCode, number> = {
+  ERR_PRIVACY_INVALID: 400,
+  ERR_PRIVACY_CIPHERTEXT: 400,
+  ERR_PRIVACY_FORBIDDEN: 403,
+  ERR_PRIVACY_KEY_NOT_FOUND: 404,
+  ERR_PRIVACY_KEY_RETIRED: 409,
+  ERR_PRIVACY_KEY_SHREDDED: 410,
+  ERR_PRIVACY_KEK: 500,
+  ERR_PRIVACY_UNAVAILABLE: 503,
+};
+
 const INTERNAL: Mapped = {
   status: 500,
   body: { error: 'server_error', error_description: 'internal error' },
@@ -89,6 +102,12 @@ export function toErrorResponse(err: unknown): Mapped {
       status: AUTHZ_STATUS[err.code],
       body: { error: snake(err.code), error_description: err.message },
     };
+  }
+  if (err instanceof PrivacyError) {
+    const status = PRIVACY_STATUS[err.code];
+    return status === 500
+      ? INTERNAL
+      : { status, body: { error: snake(err.code), error_description: err.message } };
   }
   // Koa's own client errors (ctx.throw(400), body too large …) mark themselves `expose`.
   const httpError = err as { status?: unknown; expose?: unknown; message?: unknown };
