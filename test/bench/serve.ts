@@ -6,6 +6,7 @@
 import { serveOneGateChecks } from './authz-http.ts';
 import { serveBareProvider, serveOneGateTokens } from './client-credentials.ts';
 import { serveOneGateSignIn } from './password-sign-in.ts';
+import { serveOneGateFields } from './privacy-http.ts';
 import type { ServeMessage } from './harness.ts';
 
 export interface Served {
@@ -18,6 +19,7 @@ const roles: Record<string, () => Promise<Served>> = {
   'client-credentials:bare': serveBareProvider,
   'password-sign-in:onegate': serveOneGateSignIn,
   'authz-http:onegate': serveOneGateChecks,
+  'privacy-http:onegate': serveOneGateFields,
 };
 
 const role = process.argv[2] ?? '';

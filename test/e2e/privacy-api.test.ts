@@ -67,7 +67,8 @@ describe.each(engines)('the privacy API on %s', (engine) => {
   }
 
   beforeAll(async () => {
-    platform = await startPlatform(engine);
+    // A small daily allowance, so that a test can go over it.
+    platform = await startPlatform(engine, { ONEGATE_PRIVACY_DECRYPTS_PER_PERSON_PER_DAY: '50' });
     for (const [who, name, scope] of [
       ['writer', 'Resident registry (writes)', 'privacy:encrypt'],
       ['reader', 'Resident registry (staff view)', 'privacy:decrypt privacy:encrypt'],
@@ -82,6 +83,21 @@ describe.each(engines)('the privacy API on %s', (engine) => {
     await authz.putDepartment({ id: 'civil-affairs-hz', name: 'Hangzhou Civil Affairs' }, 'test');
     await authz.putRole({ department: 'civil-affairs-hz', name: 'clerk' }, 'test');
     await authz.assign({ subject: 'wang.clerk', department: 'civil-affairs-hz', role: 'clerk' }, 'test');
+    // The phone desk may unmask phone numbers and no other field.
+    await authz.putRole({ department: 'civil-affairs-hz', name: 'phone-desk' }, 'test');
+    await authz.assign({ subject: 'zhao.desk', department: 'civil-affairs-hz', role: 'phone-desk' }, 'test');
+    await authz.assign({ subject: 'li.clerk', department: 'civil-affairs-hz', role: 'clerk' }, 'test');
+    await authz.putRule(
+      {
+        id: 'hz-desk-phone',
+        department: 'civil-affairs-hz',
+        role: 'phone-desk',
+        resources: [`${RESIDENTS}/*/phone`],
+        actions: ['decrypt'],
+        purposes: ['callback'],
+      },
+      'test',
+    );
     await authz.putRule(
       {
         id: 'hz-clerk-decrypt',
@@ -160,11 +176,68 @@ describe.each(engines)('the privacy API on %s', (engine) => {
       expect(text).not.toContain(ID_NUMBER);
     }
     const refused = (await auditRows('privacy.decrypt')).filter((r) => r.subject === 'citizen-3');
-    expect(refused.map((r) => [r.outcome, r.actor])).toEqual([
-      ['denied', 'sun.police'],
-      ['denied', 'wang.clerk'],
-      ['denied', 'wang.clerk'],
+    expect(refused.map((r) => [r.outcome, r.actor, r.reason])).toEqual([
+      ['denied', 'sun.police', 'no_matching_rule'],
+      ['denied', 'wang.clerk', 'no_matching_rule'],
+      ['denied', 'wang.clerk', 'insufficient-authentication'],
     ]);
+  });
+
+  it('asks a person signed in with a password alone to sign in more strongly (RFC 9470)', async () => {
+    const place = { collection: RESIDENTS, row: 'r-31', field: 'id_number' };
+    const [ciphertext] = await encrypt([{ value: ID_NUMBER, ...place }]);
+    for (const acr of ['low', undefined]) {
+      const body = await json<{ error: string }>(
+        await call('/decrypt', 'reader', decryptBody([{ ciphertext, ...place }], { acr })),
+        403,
+      );
+      expect(body.error).toBe('insufficient_user_authentication');
+    }
+  });
+
+  it('lets a role unmask one field of a record and not the others', async () => {
+    const [phone, id] = await encrypt([
+      { value: '13700001111', collection: RESIDENTS, row: 'r-32', field: 'phone' },
+      { value: ID_NUMBER, collection: RESIDENTS, row: 'r-32', field: 'id_number' },
+    ]);
+    const desk = (item: Record<string, unknown>) =>
+      call('/decrypt', 'reader', decryptBody([item], { actor: 'zhao.desk', purpose: 'callback' }));
+    expect(
+      (
+        await json<{ results: unknown[] }>(
+          await desk({ ciphertext: phone, collection: RESIDENTS, row: 'r-32', field: 'phone' }),
+          200,
+        )
+      ).results,
+    ).toEqual([{ value: '13700001111' }]);
+    const res = await desk({ ciphertext: id, collection: RESIDENTS, row: 'r-32', field: 'id_number' });
+    expect(res.status).toBe(403);
+    expect(await res.text()).not.toContain(ID_NUMBER);
+    const [event] = (await auditRows('privacy.decrypt')).filter(
+      (r) => r.actor === 'zhao.desk' && r.outcome === 'denied',
+    );
+    expect(JSON.parse(event!.details!)).toMatchObject({ field: 'id_number', purpose: 'callback' });
+  });
+
+  it('stops a person past their daily allowance with 429, audited, and lets them use what is left', async () => {
+    const places = Array.from({ length: 51 }, (_, i) => ({
+      collection: RESIDENTS,
+      row: `q-${i}`,
+      field: 'alias',
+    }));
+    const sealed = await encrypt(places.map((p) => ({ value: 'alias', ...p })));
+    const items = places.map((p, i) => ({ ciphertext: sealed[i], ...p }));
+    const over = await call('/decrypt', 'reader', decryptBody(items, { actor: 'li.clerk' }));
+    expect(over.status).toBe(429);
+    expect(((await over.json()) as { error: string }).error).toBe('privacy_rate_limited');
+    const limited = (await auditRows('privacy.decrypt')).filter((r) => r.actor === 'li.clerk');
+    expect(limited).toHaveLength(51);
+    expect(new Set(limited.map((r) => r.reason))).toEqual(new Set(['rate-limited']));
+    // Nothing was taken from the allowance by the refused batch.
+    const ok = await call('/decrypt', 'reader', decryptBody(items.slice(0, 50), { actor: 'li.clerk' }));
+    expect(ok.status).toBe(200);
+    const again = await call('/decrypt', 'reader', decryptBody(items.slice(0, 1), { actor: 'li.clerk' }));
+    expect(again.status).toBe(429);
   });
 
   it('wants a purpose, well-formed items and at most 1,000 of them: 400 and nothing audited', async () => {

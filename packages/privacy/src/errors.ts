@@ -14,6 +14,10 @@ export type PrivacyErrorCode =
   | 'ERR_PRIVACY_KEK'
   /** The caller may not decrypt this field for this purpose. */
   | 'ERR_PRIVACY_FORBIDDEN'
+  /** The person's sign-in is too weak to decrypt personal data: sign in again with a second factor or a passkey. */
+  | 'ERR_PRIVACY_INSUFFICIENT_AUTHENTICATION'
+  /** Over a decrypt limit (per person per day, per app per minute). */
+  | 'ERR_PRIVACY_RATE_LIMITED'
   /** A decrypt could not be audited, so nothing was decrypted: try again later. */
   | 'ERR_PRIVACY_UNAVAILABLE';
 

@@ -104,3 +104,9 @@ export {
   type ItemError,
   type PrivacyServiceOptions,
 } from './service/privacy-service.ts';
+export {
+  ACR_LEVELS,
+  DecryptLimits,
+  type AcrLevel,
+  type DecryptLimitOptions,
+} from './service/decrypt-limits.ts';

@@ -57,7 +57,13 @@ describe('PrivacyService', () => {
 
   const decrypt = (ciphertext: string, extra: Record<string, unknown> = {}, caller = app) =>
     service().decrypt(
-      { purpose: 'treatment', actor: 'dr-li', items: [{ ciphertext, ...place }], ...extra },
+      {
+        purpose: 'treatment',
+        actor: 'dr-li',
+        acr: 'substantial',
+        items: [{ ciphertext, ...place }],
+        ...extra,
+      },
       caller,
     );
 
@@ -92,10 +98,46 @@ describe('PrivacyService', () => {
     const ciphertext = await sealOne('asthma');
     const person = { ...app, accountId: 'dr-wu' };
     asked.length = 0;
-    await service().decrypt({ purpose: 'treatment', items: [{ ciphertext, ...place }] }, person);
+    await service().decrypt({ purpose: 'treatment', acr: 'high', items: [{ ciphertext, ...place }] }, person);
     expect(asked[0]!.actor).toBe('dr-wu');
     const err = await rejected(decrypt(ciphertext, { actor: 'dr-li' }, person));
     expect(isPrivacyError(err, 'ERR_PRIVACY_INVALID')).toBe(true);
+  });
+
+  it('refuses a person below the sign-in floor, but not an app acting for itself', async () => {
+    const ciphertext = await sealOne('eczema');
+    const err = await rejected(decrypt(ciphertext, { acr: 'low' }));
+    expect(isPrivacyError(err, 'ERR_PRIVACY_INSUFFICIENT_AUTHENTICATION')).toBe(true);
+    const { results } = await service().decrypt(
+      { purpose: 'treatment', items: [{ ciphertext, ...place }] },
+      app,
+    );
+    expect(results).toEqual([{ value: 'eczema' }]);
+  });
+
+  it('counts an app’s decrypts per minute and lets it go on in the next minute', async () => {
+    let now = Date.UTC(2026, 10, 27, 9, 0, 10);
+    const limited = new PrivacyService({
+      keyring,
+      audit: { write: async () => undefined },
+      limits: { perClientPerMinute: 3 },
+      clock: () => now,
+    });
+    const ciphertext = await sealOne('cold');
+    const body = (n: number) => ({
+      purpose: 'treatment',
+      items: Array.from({ length: n }, () => ({ ciphertext, ...place })),
+    });
+    await limited.decrypt(body(2), app);
+    const err = await rejected(limited.decrypt(body(2), app));
+    expect(isPrivacyError(err, 'ERR_PRIVACY_RATE_LIMITED')).toBe(true);
+    // The refused batch took nothing: one value is still allowed this minute, and no more.
+    expect((await limited.decrypt(body(1), app)).results).toHaveLength(1);
+    expect(isPrivacyError(await rejected(limited.decrypt(body(1), app)), 'ERR_PRIVACY_RATE_LIMITED')).toBe(
+      true,
+    );
+    now += 60_000;
+    expect((await limited.decrypt(body(3), app)).results).toHaveLength(3);
   });
 
   it('acts as the app itself when it names no one', async () => {

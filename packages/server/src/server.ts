@@ -48,7 +48,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const keyring = await startKeyring(config, store, kek, audit, backgroundError(logger, 'privacy'));
     let identity: Identity;
     try {
-      identity = await startIdentity(config, store, masterKey, audit, logger);
+      identity = await startIdentity(config, store, masterKey, audit, logger, keyring);
     } catch (err) {
       await keyring.stop();
       throw err;
@@ -66,7 +66,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await keyring.stop();
       throw err;
     }
-    const privacy = new PrivacyService({ keyring, audit, authorize: decryptAuthorizer(authz) });
+    const privacy = new PrivacyService({
+      keyring,
+      audit,
+      authorize: decryptAuthorizer(authz),
+      minAcr: config.privacyDecryptMinAcr,
+      limits: {
+        perPersonPerDay: config.privacyDecryptsPerPersonPerDay,
+        perClientPerMinute: config.privacyDecryptsPerClientPerMinute,
+      },
+    });
     const app = createApp(
       {
         config,

@@ -40,6 +40,10 @@ describe('loadConfig', () => {
       signingAlgs: ['ES256', 'RS256'],
       outboundAllowedHosts: [],
       authzAuditAllows: 1,
+      privacyAlgorithm: 'aes-256-gcm',
+      privacyDecryptMinAcr: 'substantial',
+      privacyDecryptsPerPersonPerDay: 2000,
+      privacyDecryptsPerClientPerMinute: 6000,
       shutdownTimeoutMs: 10_000,
     });
   });

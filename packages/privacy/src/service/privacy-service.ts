@@ -11,6 +11,7 @@ import { subjectKeyId } from '../keyring/subject-keys.ts';
 import { isMaskProfile, mask, type MaskOptions } from '../masking/index.ts';
 import { isPersonalDataKind, normalizerFor, validate, type PersonalDataKind } from '../validators/index.ts';
 import * as input from './api-input.ts';
+import { acrLevel, DecryptLimits, meets, type AcrLevel, type DecryptLimitOptions } from './decrypt-limits.ts';
 import {
   auditAll,
   DECRYPT_SCOPE,
@@ -28,6 +29,10 @@ export interface PrivacyServiceOptions {
   audit: KeyAuditSink;
   /** May this person decrypt this field for this purpose? Without it, the `privacy:decrypt` scope alone governs. */
   authorize?: DecryptAuthorizer;
+  /** The least sign-in level of a person who decrypts (default `substantial`: a password alone never unmasks). */
+  minAcr?: AcrLevel;
+  limits?: DecryptLimitOptions;
+  clock?: () => number;
 }
 
 /** An item's outcome when it alone failed: the rest of the batch still has its answers. */
@@ -62,6 +67,8 @@ export class PrivacyService {
   readonly #keyring: Keyring;
   readonly #audit: KeyAuditSink;
   readonly #authorize: DecryptAuthorizer | undefined;
+  readonly #minAcr: AcrLevel;
+  readonly #limits: DecryptLimits;
   /** Column indexers by column, index options and root version: deriving a column key costs an HKDF. */
   readonly #indexers = new Map<string, (value: string) => string>();
 
@@ -69,6 +76,8 @@ export class PrivacyService {
     this.#keyring = options.keyring;
     this.#audit = options.audit;
     this.#authorize = options.authorize;
+    this.#minAcr = options.minAcr ?? 'substantial';
+    this.#limits = new DecryptLimits(options.limits, options.clock);
   }
 
   /**
@@ -131,7 +140,9 @@ export class PrivacyService {
     input.onlyFields(request, ['purpose', 'actor', 'acr', 'items'], 'a decrypt request');
     const purpose = input.slug(request['purpose'], 'purpose (why the value is needed)');
     const actor = actorOf(request['actor'], caller);
-    const acr = input.optionalText(request['acr'], 'acr', 64);
+    // A person acts when the token is theirs or the app names them; else the app acts for itself.
+    const person = caller.accountId !== undefined || request['actor'] !== undefined ? actor : undefined;
+    const acr = acrLevel(request['acr']);
     const items = input.items(request, (item) => {
       input.onlyFields(item, ['ciphertext', 'collection', 'row', 'field', 'subject'], 'an item');
       const ciphertext = input.text(item['ciphertext'], 'ciphertext');
@@ -156,6 +167,16 @@ export class PrivacyService {
       );
       throw forbidden(`decrypting needs the ${DECRYPT_SCOPE} scope`);
     }
+    if (person !== undefined && !meets(acr, this.#minAcr)) {
+      await auditAll(
+        this.#audit,
+        records.map((r) => decryptEvent(r, 'denied', 'insufficient-authentication')),
+      );
+      throw new PrivacyError(
+        'ERR_PRIVACY_INSUFFICIENT_AUTHENTICATION',
+        `decrypting personal data needs a sign-in of at least ${this.#minAcr} (a second factor or a passkey)`,
+      );
+    }
     if (this.#authorize) {
       const verdicts = await this.#authorize(
         records.map((r) => ({ actor, resource: input.resourceOf(r.address), purpose, acr })),
@@ -173,6 +194,16 @@ export class PrivacyService {
           `${actor} may not decrypt ${which.join(', ')}${refused.length > 10 ? ` and ${refused.length - 10} more` : ''} for purpose ${purpose}`,
         );
       }
+    }
+
+    try {
+      this.#limits.take(caller.clientId, person, items.length);
+    } catch (err) {
+      await auditAll(
+        this.#audit,
+        records.map((r) => decryptEvent(r, 'denied', 'rate-limited')),
+      );
+      throw err;
     }
 
     const results: DecryptResult[] = [];

@@ -127,6 +127,21 @@ export const settings = {
     schema: z.enum(['aes-256-gcm', 'sm4-ctr-hmac-sm3']).default('aes-256-gcm'),
     doc: 'Cipher of new personal-data keys: aes-256-gcm, or sm4-ctr-hmac-sm3 where national (GM) algorithms are required. Existing keys keep theirs.',
   },
+  privacyDecryptMinAcr: {
+    env: 'ONEGATE_PRIVACY_DECRYPT_MIN_ACR',
+    schema: z.enum(['low', 'substantial', 'high']).default('substantial'),
+    doc: 'Least sign-in level of a person who decrypts personal data through the API.',
+  },
+  privacyDecryptsPerPersonPerDay: {
+    env: 'ONEGATE_PRIVACY_DECRYPTS_PER_PERSON_PER_DAY',
+    schema: z.coerce.number().int().min(1).max(10_000_000).default(2000),
+    doc: 'Values one person may decrypt per UTC day (per instance); more is refused with 429 and audited.',
+  },
+  privacyDecryptsPerClientPerMinute: {
+    env: 'ONEGATE_PRIVACY_DECRYPTS_PER_CLIENT_PER_MINUTE',
+    schema: z.coerce.number().int().min(1).max(100_000_000).default(6000),
+    doc: 'Values one app may decrypt per minute, for everyone it acts for together (per instance); more is refused with 429.',
+  },
   shutdownTimeoutMs: {
     env: 'ONEGATE_SHUTDOWN_TIMEOUT_MS',
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),

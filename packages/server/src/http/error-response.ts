@@ -75,7 +75,15 @@ const PRIVACY_STATUS: Record<PrivacyErrorCode, number> = {
   ERR_PRIVACY_KEY_RETIRED: 409,
   ERR_PRIVACY_KEY_SHREDDED: 410,
   ERR_PRIVACY_KEK: 500,
+  ERR_PRIVACY_INSUFFICIENT_AUTHENTICATION: 403,
+  ERR_PRIVACY_RATE_LIMITED: 429,
   ERR_PRIVACY_UNAVAILABLE: 503,
+};
+
+/** Codes with a name fixed by a standard rather than derived from ours. */
+const STANDARD_ERRORS: Partial<Record<string, string>> = {
+  // RFC 9470: the caller can ask the person to sign in again, stronger.
+  ERR_PRIVACY_INSUFFICIENT_AUTHENTICATION: 'insufficient_user_authentication',
 };
 
 const INTERNAL: Mapped = {
@@ -107,7 +115,10 @@ export function toErrorResponse(err: unknown): Mapped {
     const status = PRIVACY_STATUS[err.code];
     return status === 500
       ? INTERNAL
-      : { status, body: { error: snake(err.code), error_description: err.message } };
+      : {
+          status,
+          body: { error: STANDARD_ERRORS[err.code] ?? snake(err.code), error_description: err.message },
+        };
   }
   // Koa's own client errors (ctx.throw(400), body too large …) mark themselves `expose`.
   const httpError = err as { status?: unknown; expose?: unknown; message?: unknown };

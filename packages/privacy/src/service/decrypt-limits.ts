@@ -1,0 +1,95 @@
+import { PrivacyError } from '../errors.ts';
+import { invalid } from './api-input.ts';
+
+/** Sign-in levels in order; a person below the floor may not decrypt at all. */
+export const ACR_LEVELS = ['low', 'substantial', 'high'] as const;
+export type AcrLevel = (typeof ACR_LEVELS)[number];
+const ACR_URN = 'urn:onegate:acr:';
+
+export function acrLevel(value: unknown): AcrLevel | undefined {
+  if (value === undefined || value === null) return undefined;
+  const level = typeof value === 'string' && value.startsWith(ACR_URN) ? value.slice(ACR_URN.length) : value;
+  if (!ACR_LEVELS.includes(level as AcrLevel)) {
+    throw invalid(`acr must be one of ${ACR_LEVELS.join(', ')} (or its ${ACR_URN} form)`);
+  }
+  return level as AcrLevel;
+}
+
+export function meets(level: AcrLevel | undefined, floor: AcrLevel): boolean {
+  return level !== undefined && ACR_LEVELS.indexOf(level) >= ACR_LEVELS.indexOf(floor);
+}
+
+export interface DecryptLimitOptions {
+  /** Values one person may decrypt per UTC day (default 2,000). */
+  perPersonPerDay?: number;
+  /** Values one app may decrypt per minute, for everyone it acts for together (default 6,000). */
+  perClientPerMinute?: number;
+}
+
+const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+
+interface Window {
+  start: number;
+  used: number;
+}
+
+/**
+ * Business limits on decryption (ASVS 2.3.2, 2.4.1): a person reading far
+ * more records than their work needs, or an app draining the store, is
+ * stopped with 429 and audited. Counted per process in fixed windows; with
+ * several instances behind a balancer each counts its own share.
+ */
+export class DecryptLimits {
+  readonly perPersonPerDay: number;
+  readonly perClientPerMinute: number;
+  readonly #people = new Map<string, Window>();
+  readonly #clients = new Map<string, Window>();
+  readonly #clock: () => number;
+
+  constructor(options: DecryptLimitOptions = {}, clock: () => number = Date.now) {
+    this.perPersonPerDay = positive(options.perPersonPerDay ?? 2000, 'perPersonPerDay');
+    this.perClientPerMinute = positive(options.perClientPerMinute ?? 6000, 'perClientPerMinute');
+    this.#clock = clock;
+  }
+
+  /**
+   * Takes `count` decrypts from both allowances, or none of them: throws
+   * ERR_PRIVACY_RATE_LIMITED when either would go over. `person` is absent
+   * when the app acts for itself.
+   */
+  take(clientId: string, person: string | undefined, count: number): void {
+    const now = this.#clock();
+    const client = window(this.#clients, clientId, now, MINUTE_MS);
+    const own = person === undefined ? undefined : window(this.#people, person, now, DAY_MS);
+    if (client.used + count > this.perClientPerMinute) {
+      throw limited(`this app may decrypt at most ${this.perClientPerMinute} values a minute`);
+    }
+    if (own && own.used + count > this.perPersonPerDay) {
+      throw limited(`${person} may decrypt at most ${this.perPersonPerDay} values a day`);
+    }
+    client.used += count;
+    if (own) own.used += count;
+  }
+}
+
+function window(map: Map<string, Window>, key: string, now: number, length: number): Window {
+  const start = now - (now % length);
+  let w = map.get(key);
+  if (!w || w.start !== start) {
+    // A new window: forget every finished one, so the map holds only the current window's callers.
+    if (w && w.start !== start) for (const [k, old] of map) if (old.start !== start) map.delete(k);
+    w = { start, used: 0 };
+    map.set(key, w);
+  }
+  return w;
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw invalid(`${name} is a whole number of at least 1`);
+  return value;
+}
+
+function limited(message: string): PrivacyError {
+  return new PrivacyError('ERR_PRIVACY_RATE_LIMITED', message);
+}
