@@ -73,6 +73,9 @@ export class SqliteStore implements Store {
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec('PRAGMA synchronous = FULL');
       this.#db.exec('PRAGMA foreign_keys = ON');
+      // Deleted rows are overwritten, not left in free pages: a shredded key or a replaced
+      // plaintext must not stay readable in the file (crypto-shredding, ASVS 14.2.4).
+      this.#db.exec('PRAGMA secure_delete = ON');
       this.#db.exec(CHANGES_TABLE);
       // From here on, waits for another connection's lock happen in #retryBusy, off the event loop.
       this.#db.exec('PRAGMA busy_timeout = 0');
