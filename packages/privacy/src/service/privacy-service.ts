@@ -330,7 +330,8 @@ export class PrivacyService {
         column: field,
         normalize: spec.kind === undefined ? exact : normalizerFor(spec.kind),
         bits: spec.bits,
-        algorithm: this.#keyring.algorithm === 'sm4-ctr-hmac-sm3' ? 'hmac-sm3' : 'hmac-sha256',
+        // The root key's own algorithm, not the keyring's setting: turning GM mode on must not change existing indexes.
+        algorithm: root.algorithm === 'sm4-ctr-hmac-sm3' ? 'hmac-sm3' : 'hmac-sha256',
       });
       this.#indexers.set(name, indexer);
     }
