@@ -19,12 +19,18 @@ describe('production mode', () => {
     await expect(serveProcess(env)).rejects.toThrow(/no master key: run `onegate init`/);
     expect(existsSync(join(dataDir, 'onegate.db'))).toBe(false);
     expect(existsSync(join(dataDir, 'master.key'))).toBe(false);
+    expect(existsSync(join(dataDir, 'privacy-kek.key'))).toBe(false);
   });
 
-  it('serves after `onegate init`, which makes the key, the signing keys and an admin client once', async () => {
+  it('serves after `onegate init`, which makes the keys, the signing keys and an admin client once', async () => {
     const first = await onegate(['init', '--json'], env);
-    const created = JSON.parse(first) as { admin_client?: { client_id?: unknown } };
+    const created = JSON.parse(first) as {
+      admin_client?: { client_id?: unknown };
+      privacy_kek?: { source?: unknown };
+    };
     expect(typeof created.admin_client?.client_id).toBe('string');
+    // The signing keys are sealed under the privacy keyring, whose KEK init made beside the master key.
+    expect(created.privacy_kek).toEqual({ source: 'created', path: join(dataDir, 'privacy-kek.key') });
     const running = await serveProcess(env);
     const health = await fetch(`${running.url}/healthz`);
     expect(health.status).toBe(200);

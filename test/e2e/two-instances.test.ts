@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { identityServices, loadMasterKey, StoreAuditSink, type IdentityServices } from '@onegate/identity';
+import type { IdentityServices } from '@onegate/identity';
 import type { Store } from '@onegate/store';
 import { createTestDatabase, postgresUrl, type TestDatabase } from '@onegate/store/testing';
 import { Browser } from './support/browser.ts';
+import { identityAdmin, type IdentityAdmin } from './support/identity-admin.ts';
 import { freePort } from './support/platform.ts';
 import { serveProcess, type ServeProcess } from './support/serve-process.ts';
 
@@ -17,6 +18,7 @@ describe.runIf(postgresUrl)('two instances on one PostgreSQL', () => {
   let db: TestDatabase;
   let store: Store;
   let admin: IdentityServices;
+  let adminKeys: IdentityAdmin | undefined;
   let first: ServeProcess;
   let second: ServeProcess;
   let issuer: string;
@@ -37,20 +39,16 @@ describe.runIf(postgresUrl)('two instances on one PostgreSQL', () => {
     second = await serveProcess({ ...env, ONEGATE_PORT: '0' });
     // A third party to the database, like the CLI: registers apps and accounts.
     store = await db.open();
-    const { key } = await loadMasterKey({ env: {}, dataDir });
-    admin = identityServices({
-      store,
-      audit: new StoreAuditSink(store),
-      masterKey: key,
-      passwordHash: { memoryKiB: 19456, timeCost: 2, parallelism: 1 },
-      development: true,
-    });
+    // The servers' own master key and privacy KEK, from the shared data folder.
+    adminKeys = await identityAdmin(store, dataDir);
+    admin = adminKeys.services;
     await admin.accounts.create({ username: 'li.wei', password: PASSWORD });
   });
 
   afterAll(async () => {
     expect(await second?.stop()).toBe(0);
     expect(await first?.stop()).toBe(0);
+    await adminKeys?.stop();
     await db?.drop();
   });
 

@@ -9,7 +9,15 @@ import {
   type IdentityServices,
   type MasterKey,
 } from '@onegate/identity';
-import { loadConfig, migrateAll, startAuthz, type Config } from '@onegate/server';
+import { isPrivacyError, kekFromBase64, loadKek, type Keyring, type LoadedKek } from '@onegate/privacy';
+import {
+  loadConfig,
+  migrateAll,
+  PREVIOUS_KEK_ENV,
+  startAuthz,
+  startKeyring,
+  type Config,
+} from '@onegate/server';
 import { openStore, type MigrationResult, type Store } from '@onegate/store';
 
 /** What an identity command runs with. */
@@ -17,17 +25,24 @@ export interface CliContext {
   config: Config;
   store: Store;
   masterKey: MasterKey;
+  /** The privacy key-encryption key and where it came from (`created` by this run, for `onegate init`). */
+  kek: LoadedKek;
+  /** Started on the store; seals accounts' personal data, TOTP secrets and signing keys. */
+  keyring: Keyring;
   migrations: MigrationResult[];
   services: IdentityServices;
 }
 
 /**
  * Runs `run` with the identity services on the configured database, and
- * always closes the store. A missing master key is created only in
- * development or by `onegate init` (`createMasterKey`): in production its
- * absence means init has not run. The key is loaded before the database is
- * touched, so a command refused for want of it migrates nothing.
- * Identity errors end the process with their exit code (see `exitCodeFor`).
+ * always stops the keyring and closes the store. A missing master key or
+ * privacy key-encryption key is created only in development or by
+ * `onegate init` (`createMasterKey`): in production their absence means
+ * init has not run. Both are loaded before the database is touched, so a
+ * command refused for want of one migrates nothing. Identity errors end the
+ * process with their exit code (see `exitCodeFor`); privacy errors too:
+ * invalid input 2, anything else 1 (a key-encryption key that is missing or
+ * does not match the database's keys, a value that will not open).
  */
 export async function withIdentity(
   run: (context: CliContext) => Promise<void>,
@@ -36,32 +51,48 @@ export async function withIdentity(
   try {
     const config = loadConfig();
     const development = config.env === 'development';
-    const masterKey = await loadMasterKey({
-      env: process.env,
-      dataDir: config.dataDir,
-      create: options.createMasterKey === true || development,
-    });
+    const create = options.createMasterKey === true || development;
+    const masterKey = await loadMasterKey({ env: process.env, dataDir: config.dataDir, create });
     if (masterKey.source === 'created' && !options.createMasterKey) {
       process.stderr.write(
         `onegate: created a new development master key ${masterKey.path}; back it up, sealed secrets depend on it\n`,
       );
     }
+    const kek = await loadKek({ env: process.env, dataDir: config.dataDir, create });
+    if (kek.source === 'created' && !options.createMasterKey) {
+      process.stderr.write(
+        `onegate: created a new development privacy key-encryption key ${kek.path}; back it up apart from the database, encrypted personal data depends on it\n`,
+      );
+    }
+    // During a KEK rotation the old KEK still unwraps, as in the server.
+    const previous = process.env[PREVIOUS_KEK_ENV];
+    const previousKeks = previous === undefined ? [] : [kekFromBase64(previous, PREVIOUS_KEK_ENV)];
     const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
       const migrations = await migrateAll(store);
-      const services = identityServices({
-        store,
-        audit: new StoreAuditSink(store),
-        masterKey: masterKey.key,
-        passwordHash: {
-          memoryKiB: config.argon2MemoryKiB,
-          timeCost: config.argon2TimeCost,
-          parallelism: config.argon2Parallelism,
-        },
-        development,
-        issuer: config.issuer,
+      const audit = new StoreAuditSink(store);
+      const keyring = await startKeyring(config, store, { kek: kek.kek, previousKeks }, audit, (err) => {
+        process.stderr.write(`onegate: ${err instanceof Error ? err.message : String(err)}\n`);
       });
-      await run({ config, store, masterKey, migrations, services });
+      try {
+        const services = identityServices({
+          store,
+          audit,
+          keyring,
+          masterKey: masterKey.key,
+          passwordHash: {
+            memoryKiB: config.argon2MemoryKiB,
+            timeCost: config.argon2TimeCost,
+            parallelism: config.argon2Parallelism,
+          },
+          development,
+          issuer: config.issuer,
+        });
+        await run({ config, store, masterKey, kek, keyring, migrations, services });
+      } finally {
+        await keyring.stop();
+        await audit.flush();
+      }
     } finally {
       await store.close();
     }
@@ -69,6 +100,10 @@ export async function withIdentity(
     if (err instanceof IdentityError) {
       process.stderr.write(`onegate: ${err.message}\n`);
       process.exit(exitCodeFor(err.code));
+    }
+    if (isPrivacyError(err)) {
+      process.stderr.write(`onegate: ${err.message}\n`);
+      process.exit(err.code === 'ERR_PRIVACY_INVALID' ? 2 : 1);
     }
     throw err;
   }

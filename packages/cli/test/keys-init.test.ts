@@ -6,6 +6,7 @@ import { cliDatabase, json, onegate, productionEnv, type CliDatabase } from './r
 
 interface InitResult {
   master_key: { source: string; path?: string };
+  privacy_kek: { source: string; path?: string };
   database: { migrated: boolean };
   signing_keys: { created: Array<{ alg: string; kid: string }> };
   admin_client: { created: boolean; client_id: string; client_secret?: string };
@@ -33,15 +34,19 @@ describe.each(engines)('onegate init and keys (%s)', { timeout: 60_000 }, (engin
     const result = await run('client', 'list');
     expect(result).toMatchObject({ code: 1, stderr: 'onegate: no master key: run `onegate init`\n' });
     expect(existsSync(join(db.dataDir, 'master.key'))).toBe(false);
+    expect(existsSync(join(db.dataDir, 'privacy-kek.key'))).toBe(false);
   });
 
-  it('init creates the master key (0600), signing keys and an admin client, once', async () => {
+  it('init creates the master key and privacy KEK (0600), signing keys and an admin client, once', async () => {
     const first = await run('init', '--json');
     expect(first.code).toBe(0);
     const created = json<InitResult>(first);
     const keyFile = join(db.dataDir, 'master.key');
+    const kekFile = join(db.dataDir, 'privacy-kek.key');
     expect(created.master_key).toEqual({ source: 'created', path: keyFile });
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(created.privacy_kek).toEqual({ source: 'created', path: kekFile });
+    expect(statSync(kekFile).mode & 0o777).toBe(0o600);
     expect(created.database.migrated).toBe(true);
     expect(created.signing_keys.created.map((k) => k.alg)).toEqual(['ES256', 'RS256']);
     expect(created.admin_client.created).toBe(true);
@@ -53,6 +58,7 @@ describe.each(engines)('onegate init and keys (%s)', { timeout: 60_000 }, (engin
     expect(again.code).toBe(0);
     expect(json<InitResult>(again)).toEqual({
       master_key: { source: 'file', path: keyFile },
+      privacy_kek: { source: 'file', path: kekFile },
       database: { dialect: engine, migrated: false },
       signing_keys: { created: [] },
       admin_client: { created: false, client_id: created.admin_client.client_id },
@@ -61,6 +67,7 @@ describe.each(engines)('onegate init and keys (%s)', { timeout: 60_000 }, (engin
     const text = await run('init');
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('Everything already exists; nothing was created.');
+    expect(text.stdout).toMatch(/^privacy key: +exists, .*privacy-kek\.key$/m);
 
     const clients = json<Array<{ clientId: string; kind: string; scopes: string[] }>>(
       await run('client', 'list', '--json'),
@@ -130,16 +137,43 @@ describe.each(engines)('onegate init and keys (%s)', { timeout: 60_000 }, (engin
   });
 });
 
-describe('onegate init with ONEGATE_MASTER_KEY', () => {
-  it('uses the key from the environment and writes no key file', async () => {
+describe('onegate init with ONEGATE_MASTER_KEY and ONEGATE_PRIVACY_KEK', () => {
+  it('uses the keys from the environment and writes no key file', async () => {
     const db = await cliDatabase('sqlite');
     try {
-      const env = { ...db.env, ...productionEnv, ONEGATE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') };
+      const env = {
+        ...db.env,
+        ...productionEnv,
+        ONEGATE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+        ONEGATE_PRIVACY_KEK: Buffer.alloc(32, 9).toString('base64'),
+      };
       const result = await onegate(['init'], env);
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^master key: +from ONEGATE_MASTER_KEY \(no file written\)$/m);
+      expect(result.stdout).toMatch(/^privacy key: +from ONEGATE_PRIVACY_KEK \(no file written\)$/m);
+      expect(result.stdout).not.toContain('Back up the privacy key-encryption key');
       expect(existsSync(join(db.dataDir, 'master.key'))).toBe(false);
+      expect(existsSync(join(db.dataDir, 'privacy-kek.key'))).toBe(false);
       expect((await onegate(['client', 'list'], env)).code).toBe(0);
+      // Another KEK cannot open this database's keys: refused, nothing changed.
+      const wrong = await onegate(['user', 'list'], {
+        ...env,
+        ONEGATE_PRIVACY_KEK: Buffer.alloc(32, 8).toString('base64'),
+      });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/^onegate: the data keys are wrapped by key-encryption key/);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('tells to back up the KEK it creates', async () => {
+    const db = await cliDatabase('sqlite');
+    try {
+      const result = await onegate(['init'], { ...db.env, ...productionEnv });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^privacy key: +created .*privacy-kek\.key \(mode 0600\)$/m);
+      expect(result.stdout).toContain('Back up the privacy key-encryption key now');
     } finally {
       await db.drop();
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityServices, loadMasterKey, StoreAuditSink } from '@onegate/identity';
+import { Keyring, loadKek } from '@onegate/privacy';
 import { engines } from '@onegate/store/testing';
 import { cliDatabase, json, onegate, type CliDatabase } from './run-onegate.ts';
 
@@ -15,18 +16,33 @@ describe.each(engines)('onegate user (%s)', { timeout: 60_000 }, (engine) => {
   });
   afterAll(() => db.drop());
 
-  /** Signs in through the identity services, as the login page would. */
+  /** Signs in through the identity services, as the login page would, with the keys the CLI made. */
   async function signsIn(login: string, password: string): Promise<boolean> {
     const store = await db.open();
     const { key } = await loadMasterKey({ env: {}, dataDir: db.dataDir });
-    const { accounts } = identityServices({
-      store,
-      audit: new StoreAuditSink(store),
-      masterKey: key,
-      passwordHash: { memoryKiB: 19_456, timeCost: 2, parallelism: 1 },
-      development: true,
-    });
-    return (await accounts.signIn({ login, password, address: '192.0.2.1' })).ok;
+    const { kek } = await loadKek({ env: {}, dataDir: db.dataDir });
+    const audit = new StoreAuditSink(store);
+    const keyring = new Keyring({ store, kek, audit });
+    await keyring.start();
+    try {
+      const { accounts } = identityServices({
+        store,
+        audit,
+        keyring,
+        masterKey: key,
+        passwordHash: { memoryKiB: 19_456, timeCost: 2, parallelism: 1 },
+        development: true,
+      });
+      return (await accounts.signIn({ login, password, address: '192.0.2.1' })).ok;
+    } finally {
+      await keyring.stop();
+    }
+  }
+
+  /** The account's row as stored. */
+  async function rawRow(username: string): Promise<Record<string, unknown>> {
+    const store = await db.open();
+    return store.one('SELECT * FROM accounts WHERE username = $1', [username]);
   }
 
   it('creates an account with the password from standard input, without its trailing newline', async () => {
@@ -42,6 +58,8 @@ describe.each(engines)('onegate user (%s)', { timeout: 60_000 }, (engine) => {
         '+86 138-0013-8000',
         '--email',
         'Li.Wei@Example.cn',
+        '--id-number',
+        '11010519491231002x',
         '--department',
         'social-security:officer',
         '--verified-in-person',
@@ -55,10 +73,16 @@ describe.each(engines)('onegate user (%s)', { timeout: 60_000 }, (engine) => {
       username: 'li.wei',
       phone: '13800138000',
       email: 'li.wei@example.cn',
+      idNumber: '11010519491231002X',
       identityAssurance: 'verified_in_person',
       departments: [{ department: 'social-security', role: 'officer' }],
     });
     expect(await signsIn('li.wei', PASSWORD)).toBe(true);
+    expect(await signsIn('+86 138 0013 8000', PASSWORD)).toBe(true);
+    const raw = JSON.stringify(await rawRow('li.wei'));
+    for (const plain of ['13800138000', 'li.wei@example.cn', '11010519491231002X', 'Li Wei']) {
+      expect(raw).not.toContain(plain);
+    }
   });
 
   it('refuses a weak password with the reasons, exit code 2', async () => {
@@ -82,8 +106,20 @@ describe.each(engines)('onegate user (%s)', { timeout: 60_000 }, (engine) => {
     );
     expect(result).toMatchObject({
       code: 1,
-      stderr: 'onegate: an account with this username, phone number or e-mail exists\n',
+      stderr: 'onegate: an account with this username, phone number, e-mail address or ID number exists\n',
     });
+    const sameId = await run(
+      ['user', 'add', '--username', 'someone.else', '--id-number', '11010519491231002X', '--password-stdin'],
+      'another good passphrase',
+    );
+    expect(sameId.code).toBe(1);
+    const badId = await run(
+      ['user', 'add', '--username', 'someone.else', '--id-number', '110105194912310021', '--password-stdin'],
+      'another good passphrase',
+    );
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toMatch(/^onegate: ID number is not valid: /);
+    expect(badId.stderr).not.toContain('110105194912310021');
   });
 
   it('takes passwords only from standard input', async () => {
@@ -104,12 +140,56 @@ describe.each(engines)('onegate user (%s)', { timeout: 60_000 }, (engine) => {
     );
     expect(table.stdout).not.toContain('13800138000');
     const list = json<Array<{ phone: string; email: string }>>(await run(['user', 'list', '--json']));
-    expect(list).toEqual([expect.objectContaining({ phone: '138****8000', email: 'l***@example.cn' })]);
+    expect(list).toEqual([
+      expect.objectContaining({
+        phone: '138****8000',
+        email: 'l***@example.cn',
+        idNumber: '110105********002X',
+      }),
+    ]);
+    expect(JSON.stringify(list)).not.toContain('11010519491231002X');
 
     const show = await run(['user', 'show', '138 0013 8000']);
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/^phone: +13800138000$/m);
+    expect(show.stdout).toMatch(/^ID number: +11010519491231002X$/m);
     expect(show.stdout).toMatch(/^departments: +social-security:officer$/m);
+    const byIdNumber = await run(['user', 'show', '11010519491231002x', '--json']);
+    expect(json(byIdNumber)).toMatchObject({ username: 'li.wei' });
+  });
+
+  it('changes and removes personal data with update', async () => {
+    const updated = await run([
+      'user',
+      'update',
+      'li.wei',
+      '--phone',
+      '13900139000',
+      '--email',
+      '',
+      '--json',
+    ]);
+    expect(updated.code).toBe(0);
+    expect(json(updated)).toMatchObject({ phone: '13900139000', idNumber: '11010519491231002X' });
+    expect(json(updated)).not.toHaveProperty('email');
+    expect(await signsIn('13900139000', PASSWORD)).toBe(true);
+    expect(await signsIn('13800138000', PASSWORD)).toBe(false);
+    expect(await signsIn('li.wei@example.cn', PASSWORD)).toBe(false);
+    const nothing = await run(['user', 'update', 'li.wei']);
+    expect(nothing.code).toBe(2);
+    const back = await run([
+      'user',
+      'update',
+      'li.wei',
+      '--phone',
+      '+86 138 0013 8000',
+      '--email',
+      'li.wei@example.cn',
+    ]);
+    expect(back).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^updated account li\.wei \(/) as string,
+    });
   });
 
   it('disables and enables an account, and resets its password', async () => {

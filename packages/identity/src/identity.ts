@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Middleware } from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
+import type { Keyring } from '@onegate/privacy';
 import type { MigrationSet, Store } from '@onegate/store';
 import { IdentityError } from './errors.ts';
 import { accountMigrations } from './accounts/account-migrations.ts';
@@ -27,7 +28,7 @@ import { LoginProgress, loginProgressMigrations } from './interactions/login-pro
 import { recoveryCodeMigrations, type RecoveryCodes } from './second-factors/recovery-codes.ts';
 import { totpMigrations, type TotpFactors } from './second-factors/totp-enrolment.ts';
 import { passkeyMigrations, type Passkeys } from './second-factors/passkeys.ts';
-import { identityServices } from './services.ts';
+import { identityServices, sealStoredData } from './services.ts';
 import { platformKeySet, verifyPlatformToken, type PlatformCaller } from './platform-token.ts';
 import { auditProviderEvents } from './provider/audit-events.ts';
 import { backchannelMigrations, BackchannelRetries } from './provider/backchannel-retries.ts';
@@ -62,6 +63,9 @@ export interface IdentitySettings extends ProviderSettings {
 export interface IdentityOptions {
   store: Store;
   audit: AuditSink;
+  /** The privacy keyring, started: seals personal data, TOTP secrets and signing keys. */
+  keyring: Keyring;
+  /** Derives cookie, CSRF, pairwise and recovery-code keys; seals client secrets. */
   masterKey: KeyObject;
   settings: IdentitySettings;
   /** Create missing signing keys (development); production needs `onegate init` to have made them. */
@@ -101,10 +105,11 @@ export class Identity {
   private constructor(options: IdentityOptions) {
     this.#options = options;
     this.settings = options.settings;
-    const { store, audit, masterKey } = options;
+    const { store, audit, keyring, masterKey } = options;
     const services = identityServices({
       store,
       audit,
+      keyring,
       masterKey,
       passwordHash: options.settings.passwordHash,
       development: options.settings.development,
@@ -123,9 +128,13 @@ export class Identity {
     this.#csrf = new CsrfGuard(deriveKey(masterKey, 'csrf'), options.settings.issuer);
   }
 
-  /** Creates missing signing keys, builds the provider, and starts the background work. */
+  /**
+   * Seals what was stored before the keyring (see `sealStoredData`), creates
+   * missing signing keys, builds the provider, and starts the background work.
+   */
   static async start(options: IdentityOptions): Promise<Identity> {
     const identity = new Identity(options);
+    await sealStoredData(identity, options.onError);
     if (options.createKeys) await identity.keys.ensure(options.settings.signingAlgs);
     await identity.#reload();
     const stopKeys = await options.store.subscribe(SIGNING_KEYS_TOPIC, () => {

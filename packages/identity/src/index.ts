@@ -1,8 +1,14 @@
 export { IdentityError, type IdentityErrorCode } from './errors.ts';
 export { Identity, identityMigrations, type IdentityOptions, type IdentitySettings } from './identity.ts';
-export { identityServices, type IdentityServices } from './services.ts';
+export {
+  identityServices,
+  sealStoredData,
+  type IdentityServices,
+  type SealedDataUpgrade,
+} from './services.ts';
 export type { Account, DepartmentRole, IdentityAssurance } from './accounts/account.ts';
-export type { NewAccount } from './accounts/account-service.ts';
+export type { AccountUpdate, NewAccount } from './accounts/account-service.ts';
+export { identityEncryptedColumns } from './personal-data/encrypted-columns.ts';
 export { StoreAuditSink, type AuditEvent, type AuditSink } from './audit/audit-sink.ts';
 export type { ClientInput } from './clients/client-input.ts';
 export type { ClientInfo, CreatedClient } from './clients/client-registry.ts';
@@ -17,4 +23,4 @@ export { ACCESS_TOKEN_TTL_SECONDS } from './provider/create-provider.ts';
 export { base32Decode, base32Encode, totpAt, verifyTotp } from './second-factors/totp.ts';
 export type { TotpFactors } from './second-factors/totp-enrolment.ts';
 export type { RecoveryCodes } from './second-factors/recovery-codes.ts';
-export { maskEmail, maskPhone } from './account/mask.ts';
+export { maskEmail, maskIdNumber, maskPhone } from './account/mask.ts';

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { Keyring } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
 import { AccountService } from './accounts/account-service.ts';
 import type { AuditSink } from './audit/audit-sink.ts';
@@ -20,6 +21,13 @@ export interface IdentityServices {
   passkeys: Passkeys;
 }
 
+/** What `sealStoredData` converted. */
+export interface SealedDataUpgrade {
+  accounts: number;
+  totpSecrets: number;
+  signingKeys: number;
+}
+
 /**
  * Accounts, clients and signing keys without the OIDC provider: what the
  * `onegate` CLI needs to administer a database the server may be using at
@@ -28,6 +36,9 @@ export interface IdentityServices {
 export function identityServices(options: {
   store: Store;
   audit: AuditSink;
+  /** Seals personal data, TOTP secrets and signing keys; started by the caller. */
+  keyring: Keyring;
+  /** Derives cookie, CSRF, pairwise and recovery-code keys, seals client secrets, opens pre-keyring secrets. */
   masterKey: KeyObject;
   passwordHash: PasswordHashParams;
   development: boolean;
@@ -35,10 +46,10 @@ export function identityServices(options: {
   issuer?: string;
 }): IdentityServices {
   const issuer = new URL(options.issuer ?? 'http://localhost:8080');
-  const { store, audit, masterKey } = options;
+  const { store, audit, keyring, masterKey } = options;
   return {
-    keys: new SigningKeys({ store, masterKey }),
-    totp: new TotpFactors({ store, masterKey }),
+    keys: new SigningKeys({ store, keyring, masterKey }),
+    totp: new TotpFactors({ store, keyring, masterKey }),
     recoveryCodes: new RecoveryCodes({ store, pepper: deriveKey(masterKey, 'recovery-codes') }),
     passkeys: new Passkeys({ store, rpId: issuer.hostname, rpName: 'OneGate', origin: issuer.origin }),
     clients: new ClientRegistry({ store, masterKey, audit, allowLoopbackHttp: options.development }),
@@ -47,6 +58,24 @@ export function identityServices(options: {
       audit,
       hasher: new PasswordHasher(options.passwordHash),
       throttle: new LoginThrottle(store),
+      keyring,
     }),
+  };
+}
+
+/**
+ * Brings data written before identity used the keyring under it: plaintext
+ * names, phone numbers and e-mail addresses are sealed and indexed, and TOTP
+ * secrets and signing keys sealed with the master key are resealed. Safe to
+ * run in several processes at once and again; `Identity.start` runs it.
+ */
+export async function sealStoredData(
+  services: IdentityServices,
+  onError: (err: unknown) => void,
+): Promise<SealedDataUpgrade> {
+  return {
+    accounts: await services.accounts.sealPlaintextRows(onError),
+    totpSecrets: await services.totp.resealLegacy(onError),
+    signingKeys: await services.keys.resealLegacy(),
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Keyring } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
 import { createTestDatabase, engines, type TestDatabase } from '@onegate/store/testing';
 import { AccountService, type NewAccount } from '../src/accounts/account-service.ts';
@@ -6,6 +7,7 @@ import type { AuditEvent, AuditSink } from '../src/audit/audit-sink.ts';
 import { identityMigrations } from '../src/identity.ts';
 import type { SignInResult } from '../src/interactions/authenticator.ts';
 import { LoginThrottle, PasswordHasher } from '../src/passwords/index.ts';
+import { startTestKeyring } from './support/keyring.ts';
 
 const PASSWORD = 'Quiet-Lantern-Orbit-42';
 const WRONG = 'Quiet-Lantern-Orbit-43';
@@ -38,6 +40,7 @@ describe.each(engines)('account service on %s', (engine) => {
   let hasher: PasswordHasher;
   let throttle: LoginThrottle;
   let accounts: AccountService;
+  let keyring: Keyring;
   let serial = 0;
 
   /** A fresh username, phone number, e-mail address and source address for each test. */
@@ -72,12 +75,16 @@ describe.each(engines)('account service on %s', (engine) => {
     db = await createTestDatabase(engine);
     store = await db.open();
     for (const set of identityMigrations) await store.migrate(set);
+    keyring = await startTestKeyring(store);
     audit = new RecordingAudit();
     hasher = new PasswordHasher();
     throttle = new LoginThrottle(store);
-    accounts = new AccountService({ store, hasher, throttle, audit });
+    accounts = new AccountService({ store, hasher, throttle, audit, keyring });
   });
-  afterAll(() => db?.drop());
+  afterAll(async () => {
+    await keyring?.stop();
+    await db?.drop();
+  });
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -387,6 +394,7 @@ describe.each(engines)('account service on %s', (engine) => {
         hasher: new PasswordHasher({ memoryKiB: 32_768 }),
         throttle,
         audit,
+        keyring,
       });
       expect((await stronger.signIn({ login: username, password: PASSWORD, address })).ok).toBe(true);
       expect(await storedHash()).toContain('m=32768');
@@ -404,6 +412,7 @@ describe.each(engines)('account service on %s', (engine) => {
         hasher: new PasswordHasher({ memoryKiB: 32_768 }),
         throttle,
         audit,
+        keyring,
       });
       expect(await stronger.signIn({ login: username, password: WRONG, address })).toEqual(INVALID);
       expect(await store.one('SELECT password_hash FROM accounts WHERE id = $1', [account.id])).toEqual(

@@ -1,15 +1,20 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { createLocalJWKSet, importJWK, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readHeader, rewrapColumn, type Keyring, type KeyEncryptionKey } from '@onegate/privacy';
 import type { Change, Store } from '@onegate/store';
 import { createTestDatabase, engines, eventually, type TestDatabase } from '@onegate/store/testing';
 import {
   identityKeysMigrations,
   jwkThumbprint,
+  seal,
   SigningKeys,
   SIGNING_KEYS_TOPIC,
   type SigningJwk,
 } from '../src/keys/index.ts';
+import { identityEncryptedColumns } from '../src/index.ts';
+import { generateSigningKey } from '../src/keys/signing-algorithms.ts';
+import { newKek, startTestKeyring } from './support/keyring.ts';
 
 const HOUR = 3_600_000;
 
@@ -41,6 +46,9 @@ describe.each(engines)('signing keys on %s', (engine) => {
   let store: Store;
   let other: Store;
   let masterKey: KeyObject;
+  const kek: KeyEncryptionKey = newKek();
+  let keyring: Keyring;
+  let otherKeyring: Keyring;
   let clock = Date.UTC(2030, 0, 1);
   let keys: SigningKeys;
 
@@ -49,17 +57,23 @@ describe.each(engines)('signing keys on %s', (engine) => {
     store = await db.open();
     other = await db.open();
     await Promise.all([store.migrate(identityKeysMigrations), other.migrate(identityKeysMigrations)]);
+    keyring = await startTestKeyring(store, { kek });
+    otherKeyring = await startTestKeyring(other, { kek });
     masterKey = createSecretKey(randomBytes(32));
-    keys = new SigningKeys({ store, masterKey, now: () => clock });
+    keys = new SigningKeys({ store, keyring, masterKey, now: () => clock });
   });
-  afterAll(() => db?.drop());
+  afterAll(async () => {
+    await keyring?.stop();
+    await otherKeyring?.stop();
+    await db?.drop();
+  });
 
   it('says to initialize when there are no keys yet', async () => {
     await expect(keys.load()).rejects.toMatchObject({ code: 'ERR_NOT_INITIALIZED' });
   });
 
   it('creates one ES256 and one RS256 key even when two processes ensure at once', async () => {
-    const elsewhere = new SigningKeys({ store: other, masterKey, now: () => clock });
+    const elsewhere = new SigningKeys({ store: other, keyring: otherKeyring, masterKey, now: () => clock });
     const [a, b] = await Promise.all([keys.ensure(['ES256', 'RS256']), elsewhere.ensure(['RS256', 'ES256'])]);
     expect([...a, ...b].map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
     expect(await keys.ensure(['ES256', 'RS256'])).toEqual([]);
@@ -78,7 +92,7 @@ describe.each(engines)('signing keys on %s', (engine) => {
     );
     expect(rows).toHaveLength(2);
     for (const row of rows) {
-      expect(row.sealed_private_jwk).toMatch(/^v1\./);
+      expect(row.sealed_private_jwk).toMatch(/^og1:a256gcm:identity\.signing_keys\.private_jwk:1:/);
       expect(row.sealed_private_jwk).not.toContain('"d"');
       expect(row.public_jwk).not.toContain('"d"');
       expect(Object.keys(JSON.parse(row.public_jwk) as object)).not.toContain('p');
@@ -105,8 +119,8 @@ describe.each(engines)('signing keys on %s', (engine) => {
     for (const alg of ['ES256', 'RS256']) {
       expect(await verifies(await sign(signer(loaded, alg)), publicJwks)).toBe(true);
     }
-    const stranger = new SigningKeys({ store, masterKey: createSecretKey(randomBytes(32)) });
-    await expect(stranger.load()).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
+    // Another key-encryption key cannot even start a keyring on this database.
+    await expect(startTestKeyring(store)).rejects.toMatchObject({ code: 'ERR_PRIVACY_KEK' });
   });
 
   it('rotates in two steps: publishes the next key, then promotes it and keeps the old one as previous', async () => {
@@ -207,5 +221,69 @@ describe.each(engines)('signing keys on %s', (engine) => {
       ed!.sealed_private_jwk,
     ]);
     await expect(keys.load()).resolves.toBeDefined();
+  });
+
+  it('opens every key after its sealing key is rotated and the column rewrapped', async () => {
+    const before = await keys.load();
+    const column = identityEncryptedColumns.find((c) => c.keyId === 'identity.signing_keys.private_jwk')!;
+    const { primaryVersion } = await keyring.rotate(column.keyId, 'test');
+    const result = await rewrapColumn({ store, keyring, ...column });
+    expect(result).toMatchObject({ completed: true, unreadable: 0 });
+    const rows = await store.query<{ sealed_private_jwk: string }>(
+      'SELECT sealed_private_jwk FROM identity_signing_keys WHERE sealed_private_jwk IS NOT NULL',
+    );
+    for (const row of rows) expect(readHeader(row.sealed_private_jwk).version).toBe(primaryVersion);
+    expect((await keys.load()).keys).toEqual(before.keys);
+  });
+
+  it('still opens private keys sealed under the master key before the keyring, and reseals them', async () => {
+    const key = await generateSigningKey('ES256');
+    const { kid } = key.publicJwk;
+    await store.exec(
+      `INSERT INTO identity_signing_keys (kid, alg, state, public_jwk, sealed_private_jwk, created_at)
+       VALUES ($1, 'ES256', 'next', $2, $3, $4)`,
+      [
+        kid,
+        JSON.stringify(key.publicJwk),
+        seal(masterKey, JSON.stringify(key.privateJwk), `signing-key:${kid}`),
+        clock,
+      ],
+    );
+    const before = await keys.load();
+    expect(before.publicJwks.map((k) => k.kid)).toContain(kid);
+
+    expect(await keys.resealLegacy()).toBe(1);
+    const row = await store.one<{ sealed_private_jwk: string }>(
+      'SELECT sealed_private_jwk FROM identity_signing_keys WHERE kid = $1',
+      [kid],
+    );
+    expect(row.sealed_private_jwk).toMatch(/^og1:a256gcm:identity\.signing_keys\.private_jwk:/);
+    const after = await keys.load();
+    const resealed = after.keys.find((k) => k.kid === kid)!;
+    expect(resealed.d).toBe(key.privateJwk.d);
+    expect(await verifies(await sign(resealed), after.publicJwks)).toBe(true);
+    expect(await keys.resealLegacy()).toBe(0);
+    // Another instance with the same KEK opens it too.
+    const elsewhere = new SigningKeys({ store: other, keyring: otherKeyring, masterKey, now: () => clock });
+    expect((await elsewhere.load()).keys.map((k) => k.kid)).toContain(kid);
+    await store.exec('DELETE FROM identity_signing_keys WHERE kid = $1', [kid]);
+  });
+
+  it('refuses to reseal a sealed box that is not the key its row names', async () => {
+    const key = await generateSigningKey('ES256');
+    const stranger = await generateSigningKey('ES256');
+    const { kid } = key.publicJwk;
+    await store.exec(
+      `INSERT INTO identity_signing_keys (kid, alg, state, public_jwk, sealed_private_jwk, created_at)
+       VALUES ($1, 'ES256', 'next', $2, $3, $4)`,
+      [
+        kid,
+        JSON.stringify(key.publicJwk),
+        seal(masterKey, JSON.stringify(stranger.privateJwk), `signing-key:${kid}`),
+        clock,
+      ],
+    );
+    await expect(keys.resealLegacy()).rejects.toMatchObject({ code: 'ERR_KEY_UNAVAILABLE' });
+    await store.exec('DELETE FROM identity_signing_keys WHERE kid = $1', [kid]);
   });
 });

@@ -70,6 +70,15 @@ describe.each(LANGUAGES)('the account page in %s', (lang) => {
     expect(body).toContain(t.accountPasswordAddPasskeyFirst);
   });
 
+  it('shows the profile as given (the routes mask it), the ID number under its own label', () => {
+    const body = page(lang, {
+      profile: { username: 'li.wei', phone: '138****8000', idNumber: '110105********002X' },
+    });
+    expect(body).toMatch(new RegExp(`<dt>${t.accountPhone}</dt>\\s*<dd>138\\*{4}8000</dd>`));
+    expect(body).toMatch(new RegExp(`<dt>${t.accountIdNumber}</dt>\\s*<dd>110105\\*{8}002X</dd>`));
+    expect(page(lang)).not.toContain(t.accountIdNumber);
+  });
+
   it('offers to remove the password once there is a passkey', () => {
     const body = page(lang, { passkeys: [PASSKEY] });
     expect(actions(body)).toContain('/account/password/remove');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Keyring } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
 import { createTestDatabase, engines, type TestDatabase } from '@onegate/store/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,6 +9,7 @@ import type { AuditEvent, AuditSink } from '../src/audit/audit-sink.ts';
 import { identityMigrations } from '../src/identity.ts';
 import { LoginThrottle, PasswordHasher } from '../src/passwords/index.ts';
 import { Passkeys } from '../src/second-factors/index.ts';
+import { startTestKeyring } from './support/keyring.ts';
 import { SoftAuthenticator } from './support/soft-authenticator.ts';
 
 const PASSWORD = 'Quiet-Lantern-Orbit-42';
@@ -36,6 +38,7 @@ describe.each(engines)('passwords and sign-in methods on %s', (engine) => {
   let accounts: AccountService;
   let passkeys: Passkeys;
   let methods: SignInMethods;
+  let keyring: Keyring;
   let serial = 0;
 
   beforeAll(async () => {
@@ -44,11 +47,15 @@ describe.each(engines)('passwords and sign-in methods on %s', (engine) => {
     for (const set of identityMigrations) await store.migrate(set);
     audit = new RecordingAudit();
     hasher = new PasswordHasher();
-    accounts = new AccountService({ store, hasher, throttle: new LoginThrottle(store), audit });
+    keyring = await startTestKeyring(store);
+    accounts = new AccountService({ store, hasher, throttle: new LoginThrottle(store), audit, keyring });
     passkeys = new Passkeys({ store, rpId: RP_ID, rpName: 'OneGate', origin: ORIGIN });
     methods = new SignInMethods({ store, passkeys });
   });
-  afterAll(() => db?.drop());
+  afterAll(async () => {
+    await keyring?.stop();
+    await db?.drop();
+  });
 
   async function newAccount() {
     serial += 1;

@@ -1,10 +1,14 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
+import type { Keyring, KeyEncryptionKey } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
+import { openField, readHeader, rewrapColumn } from '@onegate/privacy';
 import { createTestDatabase, engines, type TestDatabase } from '@onegate/store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityError } from '../src/errors.ts';
-import { open } from '../src/keys/index.ts';
+import { identityEncryptedColumns } from '../src/index.ts';
+import { seal } from '../src/keys/index.ts';
 import { TotpFactors, base32Decode, totpAt, totpMigrations } from '../src/second-factors/index.ts';
+import { newKek, startTestKeyring } from './support/keyring.ts';
 
 const T0 = Date.UTC(2030, 0, 1);
 const STEP = 30_000;
@@ -17,17 +21,33 @@ async function expectIdentityError(promise: Promise<unknown>, code: string): Pro
 
 describe.each(engines)('TOTP authenticators on %s', (engine) => {
   const masterKey = createSecretKey(randomBytes(32));
+  const kek: KeyEncryptionKey = newKek();
   let db: TestDatabase;
   let store: Store;
+  let keyring: Keyring;
   let factors: TotpFactors;
+  const keyrings: Keyring[] = [];
+
+  /** Another process on the same database, with the same KEK and master key. */
+  async function elsewhereFactors(): Promise<TotpFactors> {
+    const other = await db.open();
+    const otherKeyring = await startTestKeyring(other, { kek });
+    keyrings.push(otherKeyring);
+    return new TotpFactors({ store: other, keyring: otherKeyring, masterKey });
+  }
 
   beforeAll(async () => {
     db = await createTestDatabase(engine);
     store = await db.open();
     await store.migrate(totpMigrations);
-    factors = new TotpFactors({ store, masterKey });
+    keyring = await startTestKeyring(store, { kek });
+    keyrings.push(keyring);
+    factors = new TotpFactors({ store, keyring, masterKey });
   });
-  afterAll(() => db.drop());
+  afterAll(async () => {
+    for (const k of keyrings) await k.stop();
+    await db.drop();
+  });
 
   /** Enrols and activates `accountId` at T0; returns the secret, as the user's app holds it. */
   async function enrolled(accountId: string): Promise<Buffer> {
@@ -67,9 +87,12 @@ describe.each(engines)('TOTP authenticators on %s', (engine) => {
     }
     expect(raw).not.toContain(secret.toString('latin1'));
     const sealed = row['sealed_secret'] as string;
-    expect(sealed).toMatch(/^v1\./);
-    expect(open(masterKey, sealed, 'totp:account-sealed').equals(secret)).toBe(true);
-    expect(() => open(masterKey, sealed, 'totp:someone-else')).toThrow(IdentityError);
+    expect(sealed).toMatch(/^og1:a256gcm:identity\.totp\.secret:1:/);
+    const place = { table: 'identity_totp', column: 'sealed_secret' };
+    expect(openField(sealed, { ...place, row: 'account-sealed' }, keyring.resolve).equals(secret)).toBe(true);
+    expect(() => openField(sealed, { ...place, row: 'someone-else' }, keyring.resolve)).toThrow(
+      expect.objectContaining({ code: 'ERR_PRIVACY_CIPHERTEXT' }),
+    );
 
     // Copied into another account's row, the sealed secret does not open.
     await enrolled('account-victim');
@@ -113,7 +136,7 @@ describe.each(engines)('TOTP authenticators on %s', (engine) => {
     const older = totpAt(secret, now - STEP);
     expect(await factors.verify('account-replay', newer, now)).toMatchObject({ ok: true });
     expect(await factors.verify('account-replay', newer, now)).toEqual({ ok: false, reason: 'replayed' });
-    const elsewhere = new TotpFactors({ store: await db.open(), masterKey });
+    const elsewhere = await elsewhereFactors();
     expect(await elsewhere.verify('account-replay', newer, now + 1000)).toEqual({
       ok: false,
       reason: 'replayed',
@@ -123,8 +146,8 @@ describe.each(engines)('TOTP authenticators on %s', (engine) => {
 
   it('lets exactly one of two connections use the same code at once', async () => {
     const secret = await enrolled('account-race');
-    const first = new TotpFactors({ store: await db.open(), masterKey });
-    const second = new TotpFactors({ store: await db.open(), masterKey });
+    const first = await elsewhereFactors();
+    const second = await elsewhereFactors();
     for (let round = 1; round <= 5; round++) {
       const now = T0 + round * 3 * STEP;
       const code = totpAt(secret, now);
@@ -172,8 +195,88 @@ describe.each(engines)('TOTP authenticators on %s', (engine) => {
     await enrolled('account-active');
   });
 
+  it('keeps working after its key is rotated and the column rewrapped', async () => {
+    const secret = await enrolled('account-rewrap');
+    const column = identityEncryptedColumns.find((c) => c.keyId === 'identity.totp.secret')!;
+    const { primaryVersion } = await keyring.rotate(column.keyId, 'test');
+    const result = await rewrapColumn({ store, keyring, ...column });
+    // Only the secret an earlier test moved to another account's row will not open.
+    expect(result).toMatchObject({ completed: true, unreadableIds: ['account-victim'] });
+    const row = await store.one<{ sealed_secret: string }>(
+      'SELECT sealed_secret FROM identity_totp WHERE account_id = $1',
+      ['account-rewrap'],
+    );
+    expect(readHeader(row.sealed_secret).version).toBe(primaryVersion);
+    expect(await factors.verify('account-rewrap', totpAt(secret, T0 + STEP), T0 + STEP)).toMatchObject({
+      ok: true,
+    });
+  });
+
   it('refuses to activate what was never started', async () => {
     await expectIdentityError(factors.activate('account-none', '123456', T0), 'ERR_TOTP_NOT_ENROLLED');
     expect(await factors.isActive('account-none')).toBe(false);
+  });
+
+  describe('with secrets sealed under the master key before the keyring', () => {
+    /** An authenticator as an earlier OneGate stored it: a `v1.` sealed box, AAD `totp:<account>`. */
+    async function legacy(accountId: string, secret: Buffer, state: 'pending' | 'active'): Promise<string> {
+      const sealed = seal(masterKey, secret, `totp:${accountId}`);
+      await store.exec(
+        `INSERT INTO identity_totp (account_id, sealed_secret, state, last_used_step, created_at, activated_at)
+         VALUES ($1, $2, $3, NULL, $4, $5)`,
+        [accountId, sealed, state, T0, state === 'active' ? T0 : null],
+      );
+      return sealed;
+    }
+
+    const stored = async (accountId: string) =>
+      (
+        await store.one<{ sealed_secret: string }>(
+          'SELECT sealed_secret FROM identity_totp WHERE account_id = $1',
+          [accountId],
+        )
+      ).sealed_secret;
+
+    it('still verifies and activates them, then reseals them under the keyring', async () => {
+      const active = randomBytes(20);
+      const pending = randomBytes(20);
+      await legacy('legacy-active', active, 'active');
+      await legacy('legacy-pending', pending, 'pending');
+      expect(await factors.verify('legacy-active', totpAt(active, T0 + STEP), T0 + STEP)).toMatchObject({
+        ok: true,
+      });
+
+      const errors: unknown[] = [];
+      expect(await factors.resealLegacy((err) => errors.push(err))).toBe(2);
+      expect(errors).toEqual([]);
+      for (const accountId of ['legacy-active', 'legacy-pending']) {
+        expect(await stored(accountId)).toMatch(/^og1:a256gcm:identity\.totp\.secret:/);
+      }
+      expect(
+        await factors.verify('legacy-active', totpAt(active, T0 + 2 * STEP), T0 + 2 * STEP),
+      ).toMatchObject({ ok: true });
+      // The replay window survived the reseal.
+      expect(await factors.verify('legacy-active', totpAt(active, T0 + STEP), T0 + 2 * STEP)).toEqual({
+        ok: false,
+        reason: 'replayed',
+      });
+      expect(await factors.activate('legacy-pending', totpAt(pending, T0), T0)).toMatchObject({ ok: true });
+      expect(await factors.resealLegacy(() => undefined)).toBe(0);
+    });
+
+    it('leaves a sealed box that will not open as it is, and reports it', async () => {
+      const moved = seal(masterKey, randomBytes(20), 'totp:someone-else');
+      await store.exec(
+        `INSERT INTO identity_totp (account_id, sealed_secret, state, last_used_step, created_at, activated_at)
+         VALUES ('legacy-moved', $1, 'active', NULL, $2, $2)`,
+        [moved, T0],
+      );
+      const errors: unknown[] = [];
+      expect(await factors.resealLegacy((err) => errors.push(err))).toBe(0);
+      expect(errors).toEqual([expect.objectContaining({ code: 'ERR_SEALED_DATA' })]);
+      expect(await stored('legacy-moved')).toBe(moved);
+      await expectIdentityError(factors.verify('legacy-moved', '123456', T0), 'ERR_SEALED_DATA');
+      await store.exec("DELETE FROM identity_totp WHERE account_id = 'legacy-moved'");
+    });
   });
 });

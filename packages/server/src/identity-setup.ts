@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { Identity, loadMasterKey, type AuditSink } from '@onegate/identity';
+import type { Keyring } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
 import type { Config } from './config/settings.ts';
 import type { Logger } from './logger.ts';
@@ -24,17 +25,24 @@ export async function loadServerMasterKey(config: Config, logger: Logger): Promi
   return master.key;
 }
 
+/**
+ * Starts sign-in on the store, with the privacy keyring (started first) to
+ * seal accounts' personal data, TOTP secrets and signing keys. Data stored
+ * before the keyring is sealed under it during the start.
+ */
 export async function startIdentity(
   config: Config,
   store: Store,
   masterKey: KeyObject,
   audit: AuditSink,
   logger: Logger,
+  keyring: Keyring,
 ): Promise<Identity> {
   const development = config.env === 'development';
   const identity = await Identity.start({
     store,
     audit,
+    keyring,
     masterKey,
     createKeys: development,
     onError: (err) =>

@@ -7,7 +7,11 @@ import type { MigrationResult, MigrationSet, Store } from '@onegate/store';
  * The schema of every package, in dependency order. Each capability adds its
  * own sets here as it lands; the store keeps its bookkeeping tables itself.
  */
-export const migrationSets: readonly MigrationSet[] = [privacyMigrations, ...identityMigrations, authzMigrations];
+export const migrationSets: readonly MigrationSet[] = [
+  privacyMigrations,
+  ...identityMigrations,
+  authzMigrations,
+];
 
 export async function migrateAll(store: Store): Promise<MigrationResult[]> {
   const results: MigrationResult[] = [];

@@ -1,5 +1,12 @@
 import type { Command } from 'commander';
-import { maskEmail, maskPhone, type Account, type DepartmentRole } from '@onegate/identity';
+import {
+  maskEmail,
+  maskIdNumber,
+  maskPhone,
+  type Account,
+  type AccountUpdate,
+  type DepartmentRole,
+} from '@onegate/identity';
 import {
   collect,
   EXIT_CODES_HELP,
@@ -18,9 +25,18 @@ interface AddOptions {
   name?: string;
   phone?: string;
   email?: string;
+  idNumber?: string;
   department?: string[];
   verifiedInPerson?: boolean;
   passwordStdin?: boolean;
+  json?: boolean;
+}
+
+interface UpdateOptions {
+  name?: string;
+  phone?: string;
+  email?: string;
+  idNumber?: string;
   json?: boolean;
 }
 
@@ -50,6 +66,7 @@ command line, where other users and shell history could see them:
     .option('--name <name>', 'full name')
     .option('--phone <phone>', 'mobile number, e.g. 13800138000 or +86 138 0013 8000')
     .option('--email <email>', 'e-mail address')
+    .option('--id-number <number>', 'resident identity card number (18 characters)')
     .option('--department <department:role>', 'staff: a department and the role there (repeatable)', collect)
     .option('--verified-in-person', 'identity checked against documents at a counter (allows acr high)')
     .option('--password-stdin', 'read the password from standard input (required)')
@@ -64,6 +81,7 @@ command line, where other users and shell history could see them:
           name: options.name,
           phone: options.phone,
           email: options.email,
+          idNumber: options.idNumber,
           departments,
           identityAssurance: options.verifiedInPerson ? 'verified_in_person' : 'basic',
         });
@@ -74,7 +92,7 @@ command line, where other users and shell history could see them:
 
   group
     .command('list')
-    .description('list accounts, phone numbers and e-mail addresses masked')
+    .description('list accounts, phone numbers, e-mail addresses and ID numbers masked')
     .option('--json', 'print the accounts as JSON')
     .action((options: { json?: boolean }) =>
       withIdentity(async ({ services }) => {
@@ -101,7 +119,7 @@ command line, where other users and shell history could see them:
   group
     .command('show')
     .description('show one account')
-    .argument('<account>', 'account id, username, phone number or e-mail address')
+    .argument('<account>', 'account id, username, phone number, e-mail address or ID number')
     .option('--json', 'print the account as JSON')
     .action((reference: string, options: { json?: boolean }) =>
       withIdentity(async ({ services }) => {
@@ -114,6 +132,7 @@ command line, where other users and shell history could see them:
             ['name', account.name ?? '-'],
             ['phone', account.phone ?? '-'],
             ['e-mail', account.email ?? '-'],
+            ['ID number', account.idNumber ?? '-'],
             ['identity assurance', account.identityAssurance],
             ['departments', account.departments.map((d) => `${d.department}:${d.role}`).join(' ') || '-'],
             ['roles', account.roles.join(' ') || '-'],
@@ -124,6 +143,35 @@ command line, where other users and shell history could see them:
       }),
     );
 
+  group
+    .command('update')
+    .description(
+      "change an account's name, phone number, e-mail address or ID number; an empty value removes it",
+    )
+    .argument('<account>', 'account id, username, phone number, e-mail address or ID number')
+    .option('--name <name>', 'full name')
+    .option('--phone <phone>', 'mobile number')
+    .option('--email <email>', 'e-mail address')
+    .option('--id-number <number>', 'resident identity card number (18 characters)')
+    .option('--json', 'print the account as JSON')
+    .action((reference: string, options: UpdateOptions) => {
+      const change: AccountUpdate = {
+        name: cleared(options.name),
+        phone: cleared(options.phone),
+        email: cleared(options.email),
+        idNumber: cleared(options.idNumber),
+      };
+      if (Object.values(change).every((value) => value === undefined)) {
+        refuse('give at least one of --name, --phone, --email, --id-number');
+      }
+      return withIdentity(async ({ services }) => {
+        const found = await services.accounts.lookup(reference);
+        const account = await services.accounts.update(found.id, change);
+        if (options.json) return printJson(account);
+        printLines([`updated account ${account.username} (${account.id})`]);
+      });
+    });
+
   for (const [name, disabled] of [
     ['disable', true],
     ['enable', false],
@@ -131,7 +179,7 @@ command line, where other users and shell history could see them:
     group
       .command(name)
       .description(disabled ? 'stop an account from signing in' : 'let a disabled account sign in again')
-      .argument('<account>', 'account id, username, phone number or e-mail address')
+      .argument('<account>', 'account id, username, phone number, e-mail address or ID number')
       .action((reference: string) =>
         withIdentity(async ({ services }) => {
           const found = await services.accounts.lookup(reference);
@@ -144,7 +192,7 @@ command line, where other users and shell history could see them:
   group
     .command('reset-password')
     .description("set an account's password, read from standard input; also lifts a sign-in lockout")
-    .argument('<account>', 'account id, username, phone number or e-mail address')
+    .argument('<account>', 'account id, username, phone number, e-mail address or ID number')
     .option('--password-stdin', 'read the new password from standard input (required)')
     .action(async (reference: string, options: { passwordStdin?: boolean }) => {
       const password = await readPassword(options.passwordStdin);
@@ -200,9 +248,11 @@ function masked(account: Account): Account {
     ...account,
     phone: account.phone === undefined ? undefined : maskPhone(account.phone),
     email: account.email === undefined ? undefined : maskEmail(account.email),
+    idNumber: account.idNumber === undefined ? undefined : maskIdNumber(account.idNumber),
   };
 }
 
-/** 13800138000 → 138****8000. */
-
-/** li.wei@example.cn → l***@example.cn. */
+/** An option's value as a change: not given leaves the field, an empty value removes it. */
+function cleared(value: string | undefined): string | null | undefined {
+  return value === undefined ? undefined : value.trim() === '' ? null : value;
+}

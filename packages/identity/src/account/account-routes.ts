@@ -16,7 +16,7 @@ import type { TotpFactors } from '../second-factors/totp-enrolment.ts';
 import { ACCOUNT_CLIENT_ID } from './account-client.ts';
 import type { AccountSessions } from './account-sessions.ts';
 import type { ConnectedApps } from './connected-apps.ts';
-import { maskEmail, maskPhone } from './mask.ts';
+import { maskEmail, maskIdNumber, maskPhone } from './mask.ts';
 
 export interface AccountDeps {
   provider: () => Provider;
@@ -398,6 +398,7 @@ export function accountRoutes(deps: AccountDeps): Router {
         name: account.name,
         phone: account.phone === undefined ? undefined : maskPhone(account.phone),
         email: account.email === undefined ? undefined : maskEmail(account.email),
+        idNumber: account.idNumber === undefined ? undefined : maskIdNumber(account.idNumber),
       },
       hasPassword: await deps.accounts.hasPassword(account.id),
       totp: { active: await deps.totp.isActive(account.id) },

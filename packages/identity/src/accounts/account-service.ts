@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { validateResidentId, type Keyring } from '@onegate/privacy';
 import { isStoreError, type Store } from '@onegate/store';
 import type { AuditSink } from '../audit/audit-sink.ts';
 import { IdentityError } from '../errors.ts';
@@ -19,7 +20,14 @@ import {
   type DepartmentRole,
   type IdentityAssurance,
 } from './account.ts';
+import {
+  AccountFields,
+  IDENTIFIERS,
+  type IdentifierKind,
+  type PersonalDataChange,
+} from './account-fields.ts';
 import { isValidUsername, parseLoginIdentifier } from './login-identifier.ts';
+import { sealPlaintextAccounts } from './seal-plaintext-accounts.ts';
 
 export interface NewAccount {
   username: string;
@@ -27,12 +35,30 @@ export interface NewAccount {
   name?: string | undefined;
   phone?: string | undefined;
   email?: string | undefined;
+  /** Resident identity card number (GB 11643); lower-case `x`, spaces and full-width digits are accepted. */
+  idNumber?: string | undefined;
   departments?: DepartmentRole[] | undefined;
   roles?: string[] | undefined;
   identityAssurance?: IdentityAssurance | undefined;
 }
 
+/** A change of personal data by an operator: a value sets, `null` removes, absent leaves as it is. */
+export interface AccountUpdate {
+  name?: string | null | undefined;
+  phone?: string | null | undefined;
+  email?: string | null | undefined;
+  idNumber?: string | null | undefined;
+}
+
 export const ACCOUNTS_TOPIC = 'identity.accounts';
+
+const EXISTS_MESSAGE = 'an account with this username, phone number, e-mail address or ID number exists';
+
+/** A row and its opened personal data. */
+interface Found {
+  row: AccountRow;
+  account: Account;
+}
 
 /** Why a citizen's own password change was refused; nothing changed. */
 export type PasswordChangeError =
@@ -48,19 +74,39 @@ export type PasswordResult<E> = { ok: true } | { ok: false; error: E };
 /**
  * Citizen and staff accounts: creation under the password policy, sign-in with
  * throttling, constant-cost failures, hash upgrades, and an audit event for
- * every outcome.
+ * every outcome. Name, phone number, e-mail address and ID number are stored
+ * sealed under the keyring (see `AccountFields`); sign-in and duplicate
+ * checks find them through their blind indexes.
  */
 export class AccountService implements Authenticator {
   readonly #store: Store;
   readonly #hasher: PasswordHasher;
   readonly #throttle: LoginThrottle;
   readonly #audit: AuditSink;
+  readonly #fields: AccountFields;
 
-  constructor(options: { store: Store; hasher: PasswordHasher; throttle: LoginThrottle; audit: AuditSink }) {
+  constructor(options: {
+    store: Store;
+    hasher: PasswordHasher;
+    throttle: LoginThrottle;
+    audit: AuditSink;
+    keyring: Keyring;
+  }) {
     this.#store = options.store;
     this.#hasher = options.hasher;
     this.#throttle = options.throttle;
     this.#audit = options.audit;
+    this.#fields = new AccountFields(options.keyring);
+  }
+
+  /**
+   * Seals the personal data of rows written before it was sealed (database
+   * schema before identity-accounts 2); returns how many rows. Identity runs
+   * it at start. A value that clashes with another account's is sealed
+   * without its index and reported to `onError`.
+   */
+  sealPlaintextRows(onError: (err: unknown) => void): Promise<number> {
+    return sealPlaintextAccounts(this.#store, this.#fields, onError);
   }
 
   async create(input: NewAccount): Promise<Account> {
@@ -75,41 +121,100 @@ export class AccountService implements Authenticator {
     }
     const email = identifier(input.email, 'email', 'e-mail address is not valid');
     const phone = identifier(input.phone, 'phone', 'phone number is not valid');
+    const idNumber = residentId(input.idNumber);
     assertPasswordPolicy(input.password, { username, email, phone });
     const id = randomUUID();
     const now = Date.now();
-    try {
-      await this.#store.exec(
-        `INSERT INTO accounts (id, username, phone, email, name, password_hash, identity_assurance, departments, roles, disabled, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10)`,
+    await this.#assertUnused({ phone, email, idNumber });
+    const sealed = await this.#fields.seal(id, {
+      name: input.name?.trim() || null,
+      phone: phone ?? null,
+      email: email ?? null,
+      idNumber: idNumber ?? null,
+    });
+    const passwordHash = await this.#hasher.hash(input.password);
+    await this.#conflictIsExists(
+      this.#store.exec(
+        `INSERT INTO accounts (id, username, name, phone, phone_index, email, email_index, id_number, id_number_index,
+           password_hash, identity_assurance, departments, roles, disabled, fields_sealed, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, 1, $14, $14)`,
         [
           id,
           username,
-          phone ?? null,
-          email ?? null,
-          input.name?.trim() || null,
-          await this.#hasher.hash(input.password),
+          ...sealedValues(sealed),
+          passwordHash,
           input.identityAssurance ?? 'basic',
           JSON.stringify(input.departments ?? []),
           JSON.stringify(input.roles ?? []),
           now,
         ],
-      );
-    } catch (err) {
-      if (isStoreError(err, 'ERR_STORE_CONFLICT')) {
-        throw new IdentityError(
-          'ERR_ACCOUNT_EXISTS',
-          'an account with this username, phone number or e-mail exists',
-        );
-      }
-      throw err;
-    }
+      ),
+    );
     await this.#audit.write({ action: 'account.create', outcome: 'success', actor: 'operator', subject: id });
     return this.get(id);
   }
 
+  /**
+   * An operator's change of name, phone number, e-mail address or ID number.
+   * Every personal value of the row is sealed again (so a row still in
+   * plaintext is sealed whole); the audit event names the fields, never the
+   * values.
+   */
+  async update(id: string, input: AccountUpdate): Promise<Account> {
+    const change: PersonalDataChange = {};
+    if (input.name !== undefined) change.name = input.name === null ? null : input.name.trim() || null;
+    if (input.phone !== undefined) {
+      change.phone =
+        input.phone === null ? null : identifier(input.phone, 'phone', 'phone number is not valid')!;
+    }
+    if (input.email !== undefined) {
+      change.email =
+        input.email === null ? null : identifier(input.email, 'email', 'e-mail address is not valid')!;
+    }
+    if (input.idNumber !== undefined) {
+      change.idNumber = input.idNumber === null ? null : residentId(input.idNumber)!;
+    }
+    const current = await this.get(id);
+    const changed = (Object.keys(change) as Array<keyof PersonalDataChange>).filter(
+      (field) => (change[field] ?? undefined) !== current[field],
+    );
+    if (changed.length === 0) return current;
+    await this.#assertUnused(
+      {
+        phone: change.phone ?? undefined,
+        email: change.email ?? undefined,
+        idNumber: change.idNumber ?? undefined,
+      },
+      id,
+    );
+    const merged: PersonalDataChange = {
+      name: current.name ?? null,
+      phone: current.phone ?? null,
+      email: current.email ?? null,
+      idNumber: current.idNumber ?? null,
+      ...change,
+    };
+    const sealed = await this.#fields.seal(id, merged);
+    await this.#conflictIsExists(
+      this.#update(
+        id,
+        `UPDATE accounts SET name = $2, phone = $3, phone_index = $4, email = $5, email_index = $6,
+           id_number = $7, id_number_index = $8, fields_sealed = 1, updated_at = $9 WHERE id = $1`,
+        [...sealedValues(sealed), Date.now()],
+      ),
+    );
+    await this.#audit.write({
+      action: 'account.update',
+      outcome: 'success',
+      actor: 'operator',
+      subject: id,
+      details: { fields: changed },
+    });
+    return this.get(id);
+  }
+
   async get(id: string): Promise<Account> {
-    return toAccount(await this.#row(id));
+    return this.#toAccount(await this.#row(id));
   }
 
   async find(id: string): Promise<Account | undefined> {
@@ -117,23 +222,28 @@ export class AccountService implements Authenticator {
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`,
       [id],
     );
-    return row ? toAccount(row) : undefined;
+    return row ? this.#toAccount(row) : undefined;
   }
 
-  /** By id, username, phone number or e-mail, as an operator types it. */
+  /** By id, username, phone number, e-mail or ID number, as an operator types it. */
   async lookup(reference: string): Promise<Account> {
     const byId = await this.find(reference);
     if (byId) return byId;
-    const row = await this.#byLogin(reference);
-    if (!row) throw new IdentityError('ERR_ACCOUNT_NOT_FOUND', 'no such account');
-    return toAccount(row);
+    const residentId = validateResidentId(reference, { lenient: true });
+    const found = residentId.valid
+      ? await this.#findBy('idNumber', residentId.normalized)
+      : (await this.#byLogin(reference)).found;
+    if (!found) throw new IdentityError('ERR_ACCOUNT_NOT_FOUND', 'no such account');
+    return found.account;
   }
 
   async list(): Promise<Account[]> {
     const rows = await this.#store.query<AccountRow>(
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts ORDER BY created_at, id`,
     );
-    return rows.map(toAccount);
+    const accounts: Account[] = [];
+    for (const row of rows) accounts.push(await this.#toAccount(row));
+    return accounts;
   }
 
   async setDisabled(id: string, disabled: boolean): Promise<Account> {
@@ -207,7 +317,7 @@ export class AccountService implements Authenticator {
       return { ok: false, error: { code: 'wrong_password' } };
     }
     await this.#throttle.recordSuccess(attempt);
-    const reasons = checkPasswordPolicy(input.next, identifiersOf(toAccount(row)));
+    const reasons = checkPasswordPolicy(input.next, identifiersOf(await this.#toAccount(row)));
     if (reasons.length > 0) return { ok: false, error: { code: 'policy', reasons } };
     // Only over the hash just verified: a change made meanwhile elsewhere is not overwritten.
     const swapped = await this.#swapHash(id, row.password_hash, await this.#hasher.hash(input.next));
@@ -218,7 +328,7 @@ export class AccountService implements Authenticator {
   async setPassword(id: string, password: string): Promise<PasswordResult<PasswordSetError>> {
     const row = await this.#row(id);
     if (row.password_hash !== null) return { ok: false, error: { code: 'has_password' } };
-    const reasons = checkPasswordPolicy(password, identifiersOf(toAccount(row)));
+    const reasons = checkPasswordPolicy(password, identifiersOf(await this.#toAccount(row)));
     if (reasons.length > 0) return { ok: false, error: { code: 'policy', reasons } };
     const swapped = await this.#swapHash(id, null, await this.#hasher.hash(password));
     return swapped ? { ok: true } : { ok: false, error: { code: 'has_password' } };
@@ -226,10 +336,10 @@ export class AccountService implements Authenticator {
 
   async signIn(attempt: SignInAttempt): Promise<SignInResult> {
     const now = Date.now();
-    const identifier = parseLoginIdentifier(attempt.login);
-    const row = identifier ? await this.#byLogin(attempt.login) : undefined;
+    const { found, unknownKey } = await this.#byLogin(attempt.login);
+    const row = found?.row;
     // Throttle by account id when the account exists, else by what was typed: unknown names are throttled too.
-    const accountKey = row?.id ?? `login:${identifier?.value ?? attempt.login.trim().toLowerCase()}`;
+    const accountKey = row?.id ?? unknownKey;
     const audit = { clientId: attempt.clientId, address: attempt.address, subject: row?.id };
     const gate = await this.#throttle.check({ accountKey, address: attempt.address, now });
     if (!gate.allowed) {
@@ -268,7 +378,7 @@ export class AccountService implements Authenticator {
       actor: row.id,
       details: { amr: ['pwd'] },
     });
-    return { ok: true, account: toAccount(row) };
+    return { ok: true, account: found.account };
   }
 
   /** The lock or address block a failure caused, each audited once. */
@@ -321,16 +431,86 @@ export class AccountService implements Authenticator {
     });
   }
 
-  async #byLogin(login: string): Promise<AccountRow | undefined> {
-    const identifier = parseLoginIdentifier(login);
-    if (!identifier) return undefined;
-    return this.#store.maybeOne<AccountRow>(
-      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE ${identifier.kind} = $1`,
-      [identifier.value],
-    );
+  async #toAccount(row: AccountRow): Promise<Account> {
+    return toAccount(row, await this.#fields.open(row));
   }
 
-  async #update(id: string, sql: string, values: Array<string | number>): Promise<void> {
+  /**
+   * The account a sign-in name points to, and the throttle key for a name
+   * that points to none: a phone number or e-mail address is keyed by its
+   * blind index there, so the throttle table holds no contact details either.
+   */
+  async #byLogin(login: string): Promise<{ found: Found | undefined; unknownKey: string }> {
+    const identifier = parseLoginIdentifier(login);
+    if (!identifier) return { found: undefined, unknownKey: `login:${login.trim().toLowerCase()}` };
+    if (identifier.kind === 'username') {
+      const row = await this.#store.maybeOne<AccountRow>(
+        `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE username = $1`,
+        [identifier.value],
+      );
+      return {
+        found: row ? { row, account: await this.#toAccount(row) } : undefined,
+        unknownKey: `login:${identifier.value}`,
+      };
+    }
+    const [primary] = await this.#fields.candidates(identifier.kind, identifier.value);
+    return {
+      found: await this.#findBy(identifier.kind, identifier.value),
+      unknownKey: `login:${identifier.kind}:${primary}`,
+    };
+  }
+
+  /**
+   * By blind index, under every usable root (a re-index may be under way),
+   * or in plaintext on a row not yet sealed. Each candidate is opened and
+   * compared, so an index collision is never taken for a match.
+   */
+  async #findBy(kind: IdentifierKind, value: string): Promise<Found | undefined> {
+    const spec = IDENTIFIERS[kind];
+    const params: string[] = await this.#fields.candidates(kind, value);
+    let where = `${spec.indexColumn} IN (${params.map((_, i) => `$${i + 1}`).join(', ')})`;
+    if (spec.legacyPlaintext) {
+      params.push(value);
+      where += ` OR (fields_sealed = 0 AND ${spec.column} = $${params.length})`;
+    }
+    const rows = await this.#store.query<AccountRow>(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE ${where} ORDER BY created_at, id`,
+      params,
+    );
+    for (const row of rows) {
+      const account = await this.#toAccount(row);
+      if (AccountFields.same(kind, account[kind], value)) return { row, account };
+    }
+    return undefined;
+  }
+
+  /**
+   * The unique blind indexes catch a duplicate under the current root; this
+   * also catches one still indexed under an older root, or in plaintext.
+   */
+  async #assertUnused(
+    values: { [K in IdentifierKind]?: string | undefined },
+    exceptId?: string,
+  ): Promise<void> {
+    for (const kind of Object.keys(values) as IdentifierKind[]) {
+      const value = values[kind];
+      if (value === undefined) continue;
+      const found = await this.#findBy(kind, value);
+      if (found && found.row.id !== exceptId) throw new IdentityError('ERR_ACCOUNT_EXISTS', EXISTS_MESSAGE);
+    }
+  }
+
+  async #conflictIsExists<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } catch (err) {
+      if (isStoreError(err, 'ERR_STORE_CONFLICT'))
+        throw new IdentityError('ERR_ACCOUNT_EXISTS', EXISTS_MESSAGE);
+      throw err;
+    }
+  }
+
+  async #update(id: string, sql: string, values: Array<string | number | null>): Promise<void> {
     await this.#store.transaction(async (tx) => {
       if ((await tx.exec(sql, [id, ...values])) === 0)
         throw new IdentityError('ERR_ACCOUNT_NOT_FOUND', 'no such account');
@@ -342,6 +522,22 @@ export class AccountService implements Authenticator {
 /** What a new password of this account must not contain. */
 function identifiersOf(account: Account): PasswordIdentifiers {
   return { username: account.username, email: account.email, phone: account.phone };
+}
+
+/** The columns of `AccountFields.seal` in the order the INSERT and UPDATE above list them. */
+function sealedValues(sealed: Map<string, string | null>): Array<string | null> {
+  return ['name', 'phone', 'phone_index', 'email', 'email_index', 'id_number', 'id_number_index'].map(
+    (column) => sealed.get(column) ?? null,
+  );
+}
+
+/** A resident ID number in its canonical form; refused without echoing it. */
+function residentId(input: string | undefined): string | undefined {
+  if (input === undefined) return undefined;
+  const result = validateResidentId(input, { lenient: true });
+  if (!result.valid)
+    throw new IdentityError('ERR_ACCOUNT_INVALID', `ID number is not valid: ${result.message}`);
+  return result.normalized;
 }
 
 function identifier(input: string | undefined, kind: 'email' | 'phone', message: string): string | undefined {

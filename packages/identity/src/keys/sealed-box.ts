@@ -46,6 +46,11 @@ export function open(key: KeyObject, sealed: string, aad: string): Buffer {
   }
 }
 
+/** Whether a stored value is in this format (`v1.`), as opposed to a keyring envelope (`og1:`). */
+export function isSealedBox(value: string): boolean {
+  return value.startsWith(`${VERSION}.`);
+}
+
 /** The version is authenticated too, so a later format cannot be confused with this one. */
 function additionalData(version: string, aad: string): Buffer {
   return Buffer.from(`${version}:${aad}`, 'utf8');

@@ -1,8 +1,11 @@
 import type { KeyObject } from 'node:crypto';
+import { sealField, type DataKey, type Keyring } from '@onegate/privacy';
 import { isStoreError, type Queryable, type Store, type Transaction } from '@onegate/store';
 import { IdentityError } from '../errors.ts';
+import { SIGNING_KEY_PRIVATE_JWK } from '../personal-data/encrypted-columns.ts';
+import { FieldSealer } from '../personal-data/field-sealer.ts';
 import { jwkThumbprint } from './jwk-thumbprint.ts';
-import { open, seal } from './sealed-box.ts';
+import { isSealedBox, open } from './sealed-box.ts';
 import {
   SIGNING_ALGS,
   generateSigningKey,
@@ -44,7 +47,9 @@ export type RotateResult =
 
 export interface SigningKeysOptions {
   store: Store;
-  /** Seals the private JWKs; see `loadMasterKey`. */
+  /** Seals the private JWKs under `identity.signing_keys.private_jwk`. */
+  keyring: Keyring;
+  /** Opens private JWKs sealed before the keyring (`v1.` sealed boxes); see `loadMasterKey`. */
   masterKey: KeyObject;
   /** Epoch ms; injectable for tests. */
   now?: () => number;
@@ -68,18 +73,47 @@ const ENSURE_ATTEMPTS = 3;
 
 /**
  * The provider's signing keys, kept in the store (`identityKeysMigrations`) with
- * their private parts sealed under the master key. Every change runs under one
+ * their private parts sealed under the keyring (keys made before the keyring:
+ * under the master key, until `resealLegacy`). Every change runs under one
  * lock per database, so concurrent processes cannot leave two current keys.
  */
 export class SigningKeys {
   readonly #store: Store;
+  readonly #sealer: FieldSealer;
   readonly #masterKey: KeyObject;
   readonly #now: () => number;
 
   constructor(options: SigningKeysOptions) {
     this.#store = options.store;
+    this.#sealer = new FieldSealer(options.keyring);
     this.#masterKey = options.masterKey;
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Reseals under the keyring every private JWK still in a master-key sealed
+   * box; returns how many. The key itself stays the same (same kid), so
+   * nothing is republished.
+   */
+  async resealLegacy(): Promise<number> {
+    const rows = await this.#store.query<KeyRow>(
+      `SELECT kid, alg, state, sealed_private_jwk, created_at, promoted_at, retire_after, retired_at
+       FROM identity_signing_keys WHERE sealed_private_jwk LIKE 'v1.%'`,
+    );
+    let resealed = 0;
+    for (const row of rows) {
+      await this.#unseal(row); // the key it says it is, or ERR_KEY_UNAVAILABLE
+      const plaintext = await this.#open(row.kid, row.sealed_private_jwk!);
+      resealed += await this.#store.exec(
+        'UPDATE identity_signing_keys SET sealed_private_jwk = $3 WHERE kid = $1 AND sealed_private_jwk = $2',
+        [
+          row.kid,
+          row.sealed_private_jwk,
+          await this.#sealer.seal(SIGNING_KEY_PRIVATE_JWK, row.kid, plaintext),
+        ],
+      );
+    }
+    return resealed;
   }
 
   /** Creates a current key for each algorithm that has none; returns what it created. */
@@ -91,6 +125,8 @@ export class SigningKeys {
       if (missing.length === 0) return [];
       // Generated before the transaction, so no lock is held while RSA primes are found.
       const fresh = await Promise.all(missing.map((alg) => generateSigningKey(alg)));
+      // Fetched (made on first use) before the transaction too: the keyring writes in its own.
+      const sealKey = await this.#sealer.key(SIGNING_KEY_PRIVATE_JWK);
       try {
         return await this.#store.transaction(async (tx) => {
           await lockKeys(tx);
@@ -98,7 +134,7 @@ export class SigningKeys {
           const created: Array<{ alg: SigningAlg; kid: string }> = [];
           for (const key of fresh) {
             if (!stillMissing.has(key.publicJwk.alg)) continue;
-            await this.#insert(tx, key, 'current');
+            await this.#insert(tx, key, 'current', sealKey);
             created.push({ alg: key.publicJwk.alg, kid: key.publicJwk.kid });
           }
           if (created.length > 0) await tx.notify(SIGNING_KEYS_TOPIC);
@@ -130,6 +166,7 @@ export class SigningKeys {
       [alg],
     );
     const fresh = hasNext ? undefined : await generateSigningKey(alg);
+    const sealKey = await this.#sealer.key(SIGNING_KEY_PRIVATE_JWK);
     return this.#store.transaction(async (tx) => {
       await lockKeys(tx);
       const rows = await tx.query<{ kid: string; state: string }>(
@@ -145,7 +182,7 @@ export class SigningKeys {
       if (!next) {
         // `fresh` is missing only if another process promoted a next key meanwhile.
         const key = fresh ?? (await generateSigningKey(alg));
-        await this.#insert(tx, key, 'next');
+        await this.#insert(tx, key, 'next', sealKey);
         await tx.notify(SIGNING_KEYS_TOPIC);
         return { step: 'published', kid: key.publicJwk.kid };
       }
@@ -207,7 +244,7 @@ export class SigningKeys {
     if (!live.some((r) => r.state === 'current')) {
       throw new IdentityError('ERR_NOT_INITIALIZED', 'no signing keys: run `onegate init`');
     }
-    const keys = live.map((row) => this.#unseal(row));
+    const keys = await Promise.all(live.map((row) => this.#unseal(row)));
     return { keys, publicJwks: keys.map(toPublicJwk) };
   }
 
@@ -235,6 +272,7 @@ export class SigningKeys {
     tx: Transaction,
     key: { privateJwk: SigningJwk; publicJwk: SigningJwk },
     state: 'current' | 'next',
+    sealKey: DataKey,
   ): Promise<void> {
     const { kid, alg } = key.publicJwk;
     const now = this.#now();
@@ -246,7 +284,7 @@ export class SigningKeys {
         alg,
         state,
         JSON.stringify(key.publicJwk),
-        seal(this.#masterKey, JSON.stringify(key.privateJwk), sealAad(kid)),
+        sealField(sealKey, JSON.stringify(key.privateJwk), SIGNING_KEY_PRIVATE_JWK.context({ id: kid })),
         now,
         state === 'current' ? now : null,
       ],
@@ -254,25 +292,32 @@ export class SigningKeys {
   }
 
   /** Opens a private JWK and checks it is the key its row says it is. */
-  #unseal(row: KeyRow): SigningJwk {
+  async #unseal(row: KeyRow): Promise<SigningJwk> {
     try {
       if (row.sealed_private_jwk === null || !isSigningAlg(row.alg)) throw new Error('incomplete row');
-      const jwk = JSON.parse(
-        open(this.#masterKey, row.sealed_private_jwk, sealAad(row.kid)).toString('utf8'),
-      ) as SigningJwk | null;
+      const plaintext = await this.#open(row.kid, row.sealed_private_jwk);
+      const jwk = JSON.parse(plaintext.toString('utf8')) as SigningJwk | null;
       if (typeof jwk !== 'object' || jwk === null || typeof jwk.d !== 'string') throw new Error('not a JWK');
       if (!keyMatchesAlg(jwk, row.alg) || jwkThumbprint(jwk) !== row.kid) throw new Error('wrong key');
       return { ...jwk, kid: row.kid, alg: row.alg, use: 'sig' };
     } catch (err) {
       throw new IdentityError(
         'ERR_KEY_UNAVAILABLE',
-        `signing key ${row.kid} cannot be opened: is this the master key it was sealed with?`,
+        `signing key ${row.kid} cannot be opened: are these the privacy key-encryption key and master key it was sealed with?`,
         { cause: err },
       );
     }
   }
+
+  /** A keyring envelope, or a sealed box from before the keyring. */
+  async #open(kid: string, sealed: string): Promise<Buffer> {
+    return isSealedBox(sealed)
+      ? open(this.#masterKey, sealed, sealAad(kid))
+      : this.#sealer.open(SIGNING_KEY_PRIVATE_JWK, kid, sealed);
+  }
 }
 
+/** The associated data of a private JWK in a master-key sealed box. */
 function sealAad(kid: string): string {
   return `signing-key:${kid}`;
 }

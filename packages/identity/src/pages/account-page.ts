@@ -32,6 +32,7 @@ export interface AccountPageModel extends PageContext {
     name?: string | undefined;
     phone?: string | undefined;
     email?: string | undefined;
+    idNumber?: string | undefined;
   };
   totp: { active: boolean };
   /** While enrolling: the QR code (SVG markup made by our own QR library, not user input) and the key. */
@@ -122,6 +123,7 @@ export function accountPage(model: AccountPageModel): string {
     <dl class="profile">
       ${row(t.accountUsername, profile.username)} ${row(t.accountName, profile.name)}
       ${row(t.accountPhone, profile.phone)} ${row(t.accountEmail, profile.email)}
+      ${row(t.accountIdNumber, profile.idNumber)}
     </dl>
     <h2>${t.accountPassword}</h2>
     ${passwordSection(model, t, form)}

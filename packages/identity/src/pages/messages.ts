@@ -70,6 +70,7 @@ export interface Messages {
   accountName: string;
   accountPhone: string;
   accountEmail: string;
+  accountIdNumber: string;
   accountSecurity: string;
   accountTotpOn: string;
   accountTotpOff: string;
@@ -207,6 +208,7 @@ const zhCN: Messages = {
   accountName: '姓名',
   accountPhone: '手机号码',
   accountEmail: '电子邮箱',
+  accountIdNumber: '身份证号码',
   accountSecurity: '登录安全',
   accountTotpOn: '身份验证器应用：已启用。登录时需要输入验证码。',
   accountTotpOff: '身份验证器应用：未启用。启用后，登录可达到“较高”安全级别。',
@@ -353,6 +355,7 @@ const en: Messages = {
   accountName: 'Name',
   accountPhone: 'Phone number',
   accountEmail: 'E-mail',
+  accountIdNumber: 'ID number',
   accountSecurity: 'Sign-in security',
   accountTotpOn: 'Authenticator app: on. Sign-ins ask for its code.',
   accountTotpOff: 'Authenticator app: off. Turn it on to reach the substantial sign-in level.',

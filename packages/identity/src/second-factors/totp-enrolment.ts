@@ -1,8 +1,11 @@
 import type { KeyObject } from 'node:crypto';
+import type { Keyring } from '@onegate/privacy';
 import type { MigrationSet, Store } from '@onegate/store';
 import QRCode from 'qrcode';
 import { IdentityError } from '../errors.ts';
-import { open, seal } from '../keys/sealed-box.ts';
+import { isSealedBox, open } from '../keys/sealed-box.ts';
+import { TOTP_SECRET } from '../personal-data/encrypted-columns.ts';
+import { FieldSealer } from '../personal-data/field-sealer.ts';
 import { base32Encode, generateTotpSecret, otpauthUri, verifyTotp, type TotpVerification } from './totp.ts';
 
 const table = (time: string) => `CREATE TABLE identity_totp (
@@ -16,9 +19,12 @@ const table = (time: string) => `CREATE TABLE identity_totp (
 );`;
 
 /**
- * One authenticator per account. The secret is sealed with the master key
- * (AAD `totp:<account_id>`, so it opens for no other account); `last_used_step`
- * is the step of the newest code accepted, for replay protection.
+ * One authenticator per account. The secret is sealed under the keyring's
+ * `identity.totp.secret` key, bound to the account's row (so it opens for
+ * no other account); secrets written before that are `v1.` sealed boxes
+ * under the master key (AAD `totp:<account_id>`), resealed at start.
+ * `last_used_step` is the step of the newest code accepted, for replay
+ * protection.
  */
 export const totpMigrations: MigrationSet = {
   owner: 'identity-totp',
@@ -33,7 +39,9 @@ export const totpMigrations: MigrationSet = {
 
 export interface TotpFactorsOptions {
   store: Store;
-  /** The master key; TOTP secrets are sealed with it at rest. */
+  /** Seals the secrets at rest. */
+  keyring: Keyring;
+  /** Opens secrets sealed before the keyring (`v1.` sealed boxes). */
   masterKey: KeyObject;
 }
 
@@ -59,11 +67,40 @@ interface TotpRow {
  */
 export class TotpFactors {
   readonly #store: Store;
+  readonly #sealer: FieldSealer;
   readonly #masterKey: KeyObject;
 
   constructor(options: TotpFactorsOptions) {
     this.#store = options.store;
+    this.#sealer = new FieldSealer(options.keyring);
     this.#masterKey = options.masterKey;
+  }
+
+  /**
+   * Reseals under the keyring every secret still in a master-key sealed box;
+   * returns how many. A secret changed meanwhile (new enrolment, removal) is
+   * left to its writer; one that will not open is reported to `onError` and
+   * left as it is (it fails at sign-in as it would have).
+   */
+  async resealLegacy(onError: (err: unknown) => void): Promise<number> {
+    const rows = await this.#store.query<{ account_id: string; sealed_secret: string }>(
+      "SELECT account_id, sealed_secret FROM identity_totp WHERE sealed_secret LIKE 'v1.%'",
+    );
+    let resealed = 0;
+    for (const row of rows) {
+      let secret: Buffer;
+      try {
+        secret = open(this.#masterKey, row.sealed_secret, aad(row.account_id));
+      } catch (err) {
+        onError(err);
+        continue;
+      }
+      resealed += await this.#store.exec(
+        'UPDATE identity_totp SET sealed_secret = $3 WHERE account_id = $1 AND sealed_secret = $2',
+        [row.account_id, row.sealed_secret, await this.#sealer.seal(TOTP_SECRET, row.account_id, secret)],
+      );
+    }
+    return resealed;
   }
 
   /**
@@ -85,7 +122,7 @@ export class TotpFactors {
        VALUES ($1, $2, 'pending', NULL, $3, NULL)
        ON CONFLICT (account_id) DO UPDATE SET sealed_secret = excluded.sealed_secret, created_at = excluded.created_at
        WHERE identity_totp.state = 'pending'`,
-      [accountId, seal(this.#masterKey, secret, aad(accountId)), nowMs],
+      [accountId, await this.#sealer.seal(TOTP_SECRET, accountId, secret), nowMs],
     );
     if (written === 0) throw alreadyActive();
     return { secretBase32: base32Encode(secret), otpauthUri: uri, qrSvg };
@@ -99,7 +136,7 @@ export class TotpFactors {
     const row = await this.#row(accountId);
     if (!row) throw notEnrolled('no authenticator app is being set up for this account');
     if (row.state === 'active') throw alreadyActive();
-    const result = verifyTotp(this.#open(accountId, row), code, { nowMs });
+    const result = verifyTotp(await this.#open(accountId, row), code, { nowMs });
     if (!result.ok) return result;
     const activated = await this.#store.exec(
       `UPDATE identity_totp SET state = 'active', activated_at = $3, last_used_step = $4
@@ -121,7 +158,7 @@ export class TotpFactors {
     const row = await this.#row(accountId);
     if (row?.state !== 'active') throw notEnrolled('no authenticator app is set up for this account');
     const lastUsedStep = row.last_used_step === null ? undefined : Number(row.last_used_step);
-    const result = verifyTotp(this.#open(accountId, row), code, { nowMs, lastUsedStep });
+    const result = verifyTotp(await this.#open(accountId, row), code, { nowMs, lastUsedStep });
     if (!result.ok) return result;
     const claimed = await this.#store.exec(
       `UPDATE identity_totp SET last_used_step = $3
@@ -148,11 +185,14 @@ export class TotpFactors {
     );
   }
 
-  #open(accountId: string, row: TotpRow): Buffer {
-    return open(this.#masterKey, row.sealed_secret, aad(accountId));
+  async #open(accountId: string, row: TotpRow): Promise<Buffer> {
+    return isSealedBox(row.sealed_secret)
+      ? open(this.#masterKey, row.sealed_secret, aad(accountId))
+      : this.#sealer.open(TOTP_SECRET, accountId, row.sealed_secret);
   }
 }
 
+/** The associated data of a secret in a master-key sealed box. */
 function aad(accountId: string): string {
   return `totp:${accountId}`;
 }
