@@ -4,6 +4,7 @@ import { registerInit } from './commands/init.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerPolicy } from './commands/policy.ts';
+import { registerPrivacy } from './commands/privacy.ts';
 import { registerSecondFactor } from './commands/second-factor.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerUser } from './commands/user.ts';
@@ -25,5 +26,6 @@ registerUser(program);
 registerSecondFactor(program);
 registerKeys(program);
 registerPolicy(program);
+registerPrivacy(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -7,5 +7,11 @@ export { toErrorResponse, type ErrorBody } from './http/error-response.ts';
 export type { RequestState } from './http/state.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { migrateAll, migrationSets } from './migrations.ts';
-export { decryptAuthorizer, loadServerKek, startKeyring } from './privacy-setup.ts';
+export {
+  decryptAuthorizer,
+  loadServerKeks,
+  PREVIOUS_KEK_ENV,
+  startKeyring,
+  type ServerKeks,
+} from './privacy-setup.ts';
 export { exitOnSignals, startServer, type RunningServer, type StartOptions } from './server.ts';

@@ -1,5 +1,6 @@
 import type { AuthzService } from '@onegate/authz';
 import {
+  kekFromBase64,
   Keyring,
   loadKek,
   type DecryptAuthorizer,
@@ -10,13 +11,23 @@ import type { Store } from '@onegate/store';
 import type { Config } from './config/settings.ts';
 import type { Logger } from './logger.ts';
 
+/** During a KEK rotation: the KEK being rotated out, which only unwraps until `onegate privacy kek rewrap` is done. */
+export const PREVIOUS_KEK_ENV = 'ONEGATE_PRIVACY_PREVIOUS_KEK';
+
+export interface ServerKeks {
+  kek: KeyEncryptionKey;
+  previousKeks: KeyEncryptionKey[];
+}
+
 /**
  * The key-encryption key of personal data: `ONEGATE_PRIVACY_KEK`, else
  * `privacy-kek.key` in the data folder. Development creates a missing file
  * (and says so); production needs `onegate init` to have made it. Loaded
- * before the database is touched, like the master key.
+ * before the database is touched, like the master key. While the KEK is
+ * rotated, `ONEGATE_PRIVACY_PREVIOUS_KEK` holds the old one, so instances
+ * keep serving through the rotation.
  */
-export async function loadServerKek(config: Config, logger: Logger): Promise<KeyEncryptionKey> {
+export async function loadServerKeks(config: Config, logger: Logger): Promise<ServerKeks> {
   const loaded = await loadKek({
     env: process.env,
     dataDir: config.dataDir,
@@ -28,7 +39,11 @@ export async function loadServerKek(config: Config, logger: Logger): Promise<Key
       'created a new privacy key-encryption key for development; back it up, encrypted personal data depends on it',
     );
   }
-  return loaded.kek;
+  const previous = process.env[PREVIOUS_KEK_ENV];
+  return {
+    kek: loaded.kek,
+    previousKeks: previous === undefined ? [] : [kekFromBase64(previous, PREVIOUS_KEK_ENV)],
+  };
 }
 
 /**
@@ -38,11 +53,18 @@ export async function loadServerKek(config: Config, logger: Logger): Promise<Key
 export async function startKeyring(
   config: Pick<Config, 'privacyAlgorithm'>,
   store: Store,
-  kek: KeyEncryptionKey,
+  keks: ServerKeks,
   audit: KeyAuditSink,
   onError: (err: unknown) => void,
 ): Promise<Keyring> {
-  const keyring = new Keyring({ store, kek, audit, algorithm: config.privacyAlgorithm, onError });
+  const keyring = new Keyring({
+    store,
+    kek: keks.kek,
+    previousKeks: keks.previousKeks,
+    audit,
+    algorithm: config.privacyAlgorithm,
+    onError,
+  });
   await keyring.start();
   return keyring;
 }

@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { loadServerMasterKey, startIdentity } from './identity-setup.ts';
 import { migrateAll } from './migrations.ts';
-import { decryptAuthorizer, loadServerKek, startKeyring } from './privacy-setup.ts';
+import { decryptAuthorizer, loadServerKeks, startKeyring } from './privacy-setup.ts';
 
 export interface RunningServer {
   /** Where this process listens, e.g. `http://127.0.0.1:8080`. */
@@ -35,7 +35,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const logger = options.logger ?? createLogger(config);
   // Before the database is touched: in production a missing key means `onegate init` has not run.
   const masterKey = await loadServerMasterKey(config, logger);
-  const kek = await loadServerKek(config, logger);
+  const keks = await loadServerKeks(config, logger);
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -45,7 +45,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     await migrateAll(store);
     const audit = new StoreAuditSink(store);
-    const keyring = await startKeyring(config, store, kek, audit, backgroundError(logger, 'privacy'));
+    const keyring = await startKeyring(config, store, keks, audit, backgroundError(logger, 'privacy'));
     let identity: Identity;
     try {
       identity = await startIdentity(config, store, masterKey, audit, logger, keyring);

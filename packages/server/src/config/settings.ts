@@ -154,5 +154,10 @@ export type SettingName = keyof typeof settings;
 export type Config = { [K in SettingName]: z.output<(typeof settings)[K]['schema']> };
 
 /** Variables that are read elsewhere, not settings: never reported as unknown. */
-export const OTHER_VARIABLES = ['ONEGATE_CONFIG', 'ONEGATE_MASTER_KEY', 'ONEGATE_PRIVACY_KEK'];
+export const OTHER_VARIABLES = [
+  'ONEGATE_CONFIG',
+  'ONEGATE_MASTER_KEY',
+  'ONEGATE_PRIVACY_KEK',
+  'ONEGATE_PRIVACY_PREVIOUS_KEK',
+];
 export const OTHER_PREFIXES = ['ONEGATE_TEST_'];
