@@ -157,14 +157,26 @@ describe('the admin accounts API', () => {
       password: 'a long passphrase 2026',
       phone: '+86 139 0000 1234',
       email: 'zhang.min@example.cn',
+      id_number: '11010519491231002x',
     });
     expect(created.status).toBe(201);
     const { account } = (await created.json()) as { account: { id: string; phone: string; email: string } };
-    expect(account).toMatchObject({ phone: '139****1234', email: 'z***@example.cn' });
+    expect(account).toMatchObject({
+      phone: '139****1234',
+      email: 'z***@example.cn',
+      id_number: '110105********002X',
+    });
     const listed = await (await call('')).text();
     expect(listed).toContain('zhang.min');
     expect(listed).not.toContain('13900001234');
     expect(listed).not.toContain('zhang.min@example.cn');
+    expect(listed).not.toContain('1949123');
+    // Stored sealed: the row holds envelopes, not the values.
+    const row = await platform.server.store.one<Record<string, unknown>>(
+      'SELECT phone, email, id_number FROM accounts WHERE id = $1',
+      [(account as { id: string }).id],
+    );
+    expect(Object.values(row).every((v) => typeof v === 'string' && v.startsWith('og1:'))).toBe(true);
     const signIn = await platform.server.identity.accounts.signIn({
       login: '13900001234',
       password: 'a long passphrase 2026',

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import { maskEmail, maskPhone, type Account, type Identity } from '@onegate/identity';
+import { maskEmail, maskIdNumber, maskPhone, type Account, type Identity } from '@onegate/identity';
 import { jsonBody, parseBody } from './parse-body.ts';
 import { requireScope, type ApiState } from './platform-auth.ts';
 
@@ -14,6 +14,7 @@ const createSchema = z
     name: z.string().max(200).optional(),
     phone: z.string().max(32).optional(),
     email: z.string().max(320).optional(),
+    id_number: z.string().max(32).optional(),
     departments: z.array(departmentRole).max(50).optional(),
     identity_assurance: z.enum(['basic', 'verified_in_person']).optional(),
   })
@@ -28,6 +29,7 @@ function view(account: Account) {
     name: account.name,
     phone: account.phone === undefined ? undefined : maskPhone(account.phone),
     email: account.email === undefined ? undefined : maskEmail(account.email),
+    id_number: account.idNumber === undefined ? undefined : maskIdNumber(account.idNumber),
     identity_assurance: account.identityAssurance,
     departments: account.departments,
     disabled: account.disabled,
@@ -52,6 +54,7 @@ export function adminAccountRoutes(identity: Identity): Router<ApiState> {
       name: body.name,
       phone: body.phone,
       email: body.email,
+      idNumber: body.id_number,
       departments: body.departments,
       identityAssurance: body.identity_assurance,
     });
