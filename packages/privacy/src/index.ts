@@ -77,7 +77,9 @@ export {
 export {
   detectJson,
   detectText,
+  isEnvelope,
   MAX_JSON_DEPTH,
+  mayHoldPersonalData,
   redact,
   redactJson,
   redactText,

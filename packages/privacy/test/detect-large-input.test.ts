@@ -17,6 +17,9 @@ describe('1 MiB inputs', () => {
     ['dashes and digits', '1-'.repeat(MiB / 2)],
     ['IDs glued into one run', `${'11010519491231002x'.repeat(MiB / 18)}0`],
     ['Chinese text', '中文文本'.repeat(MiB / 4)],
+    // Redaction looks for ciphertext envelopes to leave whole wherever `og1:` occurs.
+    ['envelope look-alikes', 'og1:a256gcm:subject.1234:1:'.repeat(MiB / 28)],
+    ['an envelope with a 1 MiB payload', `og1:a256gcm:subject.1234:1:${'A'.repeat(MiB)}`],
   ])('%s: nothing found, output unchanged', (_what, text) => {
     expect(detectText(text)).toEqual([]);
     expect(redactText(text)).toBe(text);

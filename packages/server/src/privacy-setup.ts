@@ -42,7 +42,9 @@ export async function loadServerKeks(config: Config, logger: Logger): Promise<Se
   const previous = process.env[PREVIOUS_KEK_ENV];
   return {
     kek: loaded.kek,
-    previousKeks: previous === undefined ? [] : [kekFromBase64(previous, PREVIOUS_KEK_ENV)],
+    // Empty means unset, as in the CLI: an orchestrator often clears a variable rather than removing it.
+    previousKeks:
+      previous === undefined || previous === '' ? [] : [kekFromBase64(previous, PREVIOUS_KEK_ENV)],
   };
 }
 

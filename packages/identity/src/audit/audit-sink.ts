@@ -1,6 +1,12 @@
+import { isEnvelope, redactText } from '@onegate/privacy';
 import type { MigrationSet, Store } from '@onegate/store';
 
-/** What happened, in the fields every later audit consumer needs; `details` never holds secrets. */
+/**
+ * What happened, in the fields every later audit consumer needs; `details`
+ * never holds secrets. Personal data in `reason` and `details` is masked
+ * before it is stored (see `StoreAuditSink`); the fields that name someone on
+ * purpose (`actor`, `clientId`, `subject`, `sessionId`, `address`) are kept.
+ */
 export interface AuditEvent {
   action: string;
   outcome: 'success' | 'failure' | 'denied';
@@ -12,8 +18,17 @@ export interface AuditEvent {
   subject?: string | undefined;
   address?: string | undefined;
   sessionId?: string | undefined;
+  /** Free text; masked. */
   reason?: string | undefined;
+  /** Facts about the act, stored as JSON; masked at every depth. */
   details?: Record<string, unknown> | undefined;
+  /**
+   * Keys of `details` whose values are already encrypted: an `og1:` envelope
+   * from `sealField`, or an array of them. They are stored exactly as given,
+   * without being scanned. A declared value that is not an envelope is
+   * masked like any other, so a wrong declaration cannot leak a value.
+   */
+  sealedDetails?: readonly string[] | undefined;
 }
 
 /** Where identity writes what it did; the tamper-evident log implements this later. */
@@ -51,8 +66,11 @@ CREATE INDEX audit_events_action ON audit_events (action, at);`,
   ],
 };
 
+/** One row's values after `at`, masked: action, outcome, actor, client_id, subject, address, session_id, reason, details. */
+type RowValues = Array<string | null>;
+
 interface Pending {
-  event: AuditEvent;
+  values: RowValues;
   at: number;
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -63,6 +81,14 @@ interface Pending {
  * resolves only once its row is committed (durable), but writes that arrive
  * together share one transaction (group commit): one disk flush for many
  * events instead of one each.
+ *
+ * Personal data is masked when `write` is called, before anything is queued:
+ * the detector of `@onegate/privacy` finds resident IDs, mobiles, bank cards,
+ * e-mail addresses and credit codes (validated: a number failing Luhn is not a
+ * card) in `reason` and in every string and long integer of `details`, and
+ * each is replaced by its masking profile (`138****8000`). Ciphertext
+ * envelopes are never altered. An event that cannot be written as JSON
+ * (a cycle, a bigint) is refused on its own, without failing its batch.
  */
 export class StoreAuditSink implements AuditSink {
   readonly #store: Store;
@@ -79,8 +105,14 @@ export class StoreAuditSink implements AuditSink {
   }
 
   write(event: AuditEvent): Promise<void> {
+    let values: RowValues;
+    try {
+      values = rowValues(event);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     return new Promise((resolve, reject) => {
-      this.#queue.push({ event, at: Date.now(), resolve, reject });
+      this.#queue.push({ values, at: Date.now(), resolve, reject });
       if (this.#queue.length >= this.#maxBatch) this.#flushSoon(0);
       else this.#flushSoon(this.#maxDelayMs);
     });
@@ -112,22 +144,11 @@ export class StoreAuditSink implements AuditSink {
     if (batch.length === 0) return;
     try {
       await this.#store.transaction(async (tx) => {
-        for (const { event, at } of batch) {
+        for (const { values, at } of batch) {
           await tx.exec(
             `INSERT INTO audit_events (at, action, outcome, actor, client_id, subject, address, session_id, reason, details)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-            [
-              at,
-              event.action,
-              event.outcome,
-              event.actor ?? null,
-              event.clientId ?? null,
-              event.subject ?? null,
-              event.address ?? null,
-              event.sessionId ?? null,
-              event.reason ?? null,
-              event.details ? JSON.stringify(event.details) : null,
-            ],
+            [at, ...values],
           );
         }
       });
@@ -137,4 +158,54 @@ export class StoreAuditSink implements AuditSink {
     }
     if (this.#queue.length > 0) this.#flushSoon(this.#queue.length >= this.#maxBatch ? 0 : this.#maxDelayMs);
   }
+}
+
+function rowValues(event: AuditEvent): RowValues {
+  return [
+    event.action,
+    event.outcome,
+    event.actor ?? null,
+    event.clientId ?? null,
+    event.subject ?? null,
+    event.address ?? null,
+    event.sessionId ?? null,
+    event.reason == null ? null : redactText(event.reason),
+    event.details ? detailsJson(event.details, new Set(event.sealedDetails ?? [])) : null,
+  ];
+}
+
+/**
+ * `JSON.stringify(details)` with personal data masked. The replacer sees
+ * every value as JSON writes it (after `toJSON`), so what is stored is
+ * exactly what is scanned.
+ */
+function detailsJson(details: Record<string, unknown>, sealed: ReadonlySet<string>): string | null {
+  let root: unknown;
+  let first = true;
+  const trusted = new Set<unknown>();
+  const json = JSON.stringify(details, function (this: unknown, key: string, value: unknown): unknown {
+    if (first) {
+      first = false;
+      root = value;
+      return value;
+    }
+    if (trusted.has(this)) return value;
+    if (this === root && sealed.has(key) && isSealed(value)) {
+      if (Array.isArray(value)) trusted.add(value);
+      return value;
+    }
+    if (typeof value === 'string') return redactText(value);
+    if (typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) >= 1e10) {
+      const text = String(value);
+      const masked = redactText(text);
+      return masked === text ? value : masked;
+    }
+    return value;
+  }) as string | undefined;
+  return json ?? null;
+}
+
+function isSealed(value: unknown): boolean {
+  if (typeof value === 'string') return isEnvelope(value);
+  return Array.isArray(value) && value.every((item) => typeof item === 'string' && isEnvelope(item));
 }

@@ -1,4 +1,4 @@
-import { detectText } from './detect-text.ts';
+import { findIn, kindsOf } from './detect-text.ts';
 import type { DetectOptions, JsonFinding } from './findings.ts';
 import { mapLeaves, type JsonValue } from './json-walk.ts';
 
@@ -9,9 +9,11 @@ import { mapLeaves, type JsonValue } from './json-walk.ts';
  * that string (for a number: within its decimal text).
  */
 export function detectJson(value: JsonValue, options: DetectOptions = {}): JsonFinding[] {
+  const kinds = kindsOf(options);
+  const includeValue = Boolean(options.includeValue);
   const findings: JsonFinding[] = [];
   mapLeaves(value, (text, path, original) => {
-    for (const finding of detectText(text, options)) findings.push({ path, ...finding });
+    for (const finding of findIn(text, kinds, includeValue)) findings.push({ path, ...finding });
     return original;
   });
   return findings;

@@ -3,13 +3,22 @@ import { isPersonalDataKind } from '../validators/kinds.ts';
 import { accept } from './accept.ts';
 import { CANDIDATES } from './candidates.ts';
 import { PRIORITY, type DetectKind, type DetectOptions, type TextFinding } from './findings.ts';
+import { mayHoldPersonalData } from './prefilter.ts';
 
+const ALL_KINDS: ReadonlySet<DetectKind> = new Set(PRIORITY);
+
+/** The kinds asked for, checked (ERR_PRIVACY_INVALID); check once per call, not per string. */
 export function kindsOf(options: DetectOptions): ReadonlySet<DetectKind> {
-  const kinds = options.kinds ?? PRIORITY;
+  const kinds = options.kinds;
+  if (kinds === undefined) return ALL_KINDS;
   if (!Array.isArray(kinds) || !kinds.every(isPersonalDataKind)) {
     throw new PrivacyError('ERR_PRIVACY_INVALID', 'kinds must list known kinds of personal data');
   }
   return new Set(kinds);
+}
+
+export function checkText(text: unknown): asserts text is string {
+  if (typeof text !== 'string') throw new PrivacyError('ERR_PRIVACY_INVALID', 'only text can be scanned');
 }
 
 const WIDE = /[\u3000\uff01-\uff5e]/g;
@@ -48,11 +57,21 @@ function scan(kind: DetectKind, text: string): Array<[number, number]> {
  * (check characters, birth dates, Luhn), so an 18-digit number with a wrong
  * check character is not an ID. Findings never overlap (see `PRIORITY`) and
  * come sorted by position. Full-width digits and letters are read as
- * their ASCII forms. Linear in the text's length.
+ * their ASCII forms. Linear in the text's length; text that cannot hold
+ * any kind (`mayHoldPersonalData`) costs one pass over its characters.
  */
 export function detectText(text: string, options: DetectOptions = {}): TextFinding[] {
-  if (typeof text !== 'string') throw new PrivacyError('ERR_PRIVACY_INVALID', 'only text can be scanned');
-  const kinds = kindsOf(options);
+  checkText(text);
+  return findIn(text, kindsOf(options), Boolean(options.includeValue));
+}
+
+/** `detectText` on checked arguments: the fast path, then the scan. */
+export function findIn(text: string, kinds: ReadonlySet<DetectKind>, includeValue: boolean): TextFinding[] {
+  return mayHoldPersonalData(text) ? scanText(text, kinds, includeValue) : [];
+}
+
+/** The detector proper, without the fast path (the fast path's test compares the two). */
+export function scanText(text: string, kinds: ReadonlySet<DetectKind>, includeValue: boolean): TextFinding[] {
   const folded = foldWidth(text);
   const covered = new Uint8Array(text.length);
   const findings: TextFinding[] = [];
@@ -62,7 +81,7 @@ export function detectText(text: string, options: DetectOptions = {}): TextFindi
       if (covered.subarray(start, end).includes(1)) continue;
       covered.fill(1, start, end);
       findings.push(
-        options.includeValue ? { kind, start, end, value: text.slice(start, end) } : { kind, start, end },
+        includeValue ? { kind, start, end, value: text.slice(start, end) } : { kind, start, end },
       );
     }
   }
