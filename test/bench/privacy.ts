@@ -199,7 +199,7 @@ function rawGcm(key: KeyObject, places: FieldContext[], stored: string[]) {
   };
 }
 
-/** Associated data laid out as docs/privacy-format.md says. */
+/** Associated data laid out as docs/privacy.md#associated-data-what-a-ciphertext-is-bound-to says. */
 function lengthPrefixed(
   tag: string,
   code: string,

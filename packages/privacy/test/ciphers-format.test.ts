@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openFieldText, sealField, type CipherAlgorithm, type DataKey } from '../src/index.ts';
 
 /**
- * The format as docs/privacy-format.md specifies it, checked against an
+ * The format as docs/privacy.md#ciphertext-format specifies it, checked against an
  * implementation that is not ours. The two envelopes below were written by
  * a separate Python program (pyca/cryptography AESGCM and SM4-CTR, hashlib
  * HMAC-SM3, RFC 5869 HKDF by hand) from the spec, with fixed nonces; the

@@ -9,7 +9,8 @@ export interface BlindIndexOptions {
    * accidental collision at any real table size (birthday bound 2^64), half
    * the column of 256. Fewer bits make deliberate collisions, so one index
    * value stands for several plaintexts: less linkability, more false
-   * matches to weed out by decrypting. See docs/privacy-format.md.
+   * matches to weed out by decrypting. See
+   * docs/privacy.md#what-an-index-reveals-and-the-choices-made.
    */
   bits?: number;
   /** `hmac-sha256` by default; `hmac-sm3` in GM mode. */

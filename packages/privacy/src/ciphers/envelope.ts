@@ -15,7 +15,7 @@ import { cannotDecrypt } from './failure.ts';
  * - payload    base64url without padding, canonical (unused bits zero).
  *
  * Every part is checked on the way in: a string that parses is spelled
- * exactly as `sealField` writes it. See docs/privacy-format.md.
+ * exactly as `sealField` writes it. See docs/privacy.md#the-envelope-format-1.
  */
 
 export const FORMAT = 1;

@@ -60,7 +60,7 @@ function maskCharOf(options: MaskOptions): string {
 }
 
 /**
- * The masked view of a value under a profile (see docs/privacy-masking.md).
+ * The masked view of a value under a profile (see docs/privacy.md#masking-profiles).
  * Never returns the input unmasked: a value the profile cannot read is fully
  * masked (same length) or, for `address`, replaced by `******`. The empty
  * string stays empty. Throws `ERR_PRIVACY_INVALID` for an unknown profile, a
