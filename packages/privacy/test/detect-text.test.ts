@@ -7,7 +7,7 @@ import {
   type TextFinding,
 } from '../src/index.ts';
 
-// Valid values: from ../shared/testdata/id and the card networks' public test numbers.
+// Valid values: from testdata/id and the card networks' public test numbers.
 const ID = '11010519491231002X';
 const USCC = '91350100M000100Y43';
 const CARD = '6200000000000005';

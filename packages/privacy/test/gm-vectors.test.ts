@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * Known answers for the national algorithms GM mode is built on, as Node's
- * OpenSSL computes them: every vector of ../shared/testdata/gm (GB/T 32905
+ * OpenSSL computes them: every vector of testdata/gm (GB/T 32905
  * SM3, GB/T 32907 SM4, GM/T 0042 HMAC-SM3). Keys go in as KeyObjects, the
  * way the field cipher uses them. ECB appears here only to reach the raw
  * block function the standard's vectors are stated for; no code uses it.
  */
-const GM = new URL('../../../../shared/testdata/gm/', import.meta.url);
+const GM = new URL('../../../testdata/gm/', import.meta.url);
 
 interface Sm3Vector {
   id: string;

@@ -9,8 +9,8 @@ import {
   type ValidationReason,
 } from '../src/index.ts';
 
-// Known-answer vectors shared by every implementation: ../shared/testdata/id (see its README.md).
-const ID_DATA = fileURLToPath(new URL('../../../../shared/testdata/id/', import.meta.url));
+// Known-answer vectors shared by every implementation: testdata/id (see its README.md).
+const ID_DATA = fileURLToPath(new URL('../../../testdata/id/', import.meta.url));
 
 interface Invalid {
   value: string;
