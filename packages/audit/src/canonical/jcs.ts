@@ -1,0 +1,88 @@
+import { AuditError } from '../errors.ts';
+
+/**
+ * RFC 8785 (JSON Canonicalization Scheme): the bytes an audit event is hashed as.
+ *
+ * Ours rather than the `canonicalize` package (used as a cross-check in the tests):
+ * that package follows `JSON.stringify` and so silently drops `undefined` members,
+ * calls `toJSON` (a `Date` becomes a string) and unboxes `new Number(1)`. For a
+ * tamper-evident log the input must be exactly a JSON value, or two different
+ * in-memory events could hash alike; once every value is checked that strictly,
+ * the serialization left over is a few lines. The hard parts, ECMAScript number
+ * formatting (RFC 8785 §3.2.2.3) and string escaping (§3.2.2.2), are
+ * `JSON.stringify` on a primitive, which is exactly what the RFC specifies.
+ */
+
+/** Nesting deeper than this is refused (audit events are shallow; this bounds the recursion). */
+export const JCS_MAX_DEPTH = 64;
+
+export interface CanonicalJsonOptions {
+  /** Maximum nesting of arrays and objects; default {@link JCS_MAX_DEPTH}. */
+  readonly maxDepth?: number;
+}
+
+/** The canonical UTF-8 bytes of a JSON value; throws `ERR_AUDIT_INVALID` for anything outside I-JSON. */
+export function canonicalJson(value: unknown, options?: CanonicalJsonOptions): Buffer {
+  return Buffer.from(canonicalJsonString(value, options), 'utf8');
+}
+
+/** The canonical form as a string (encode it as UTF-8 before hashing or signing). */
+export function canonicalJsonString(value: unknown, options?: CanonicalJsonOptions): string {
+  const maxDepth = options?.maxDepth ?? JCS_MAX_DEPTH;
+  return serialize(value, 0, maxDepth, new Set());
+}
+
+function serialize(value: unknown, depth: number, maxDepth: number, ancestors: Set<object>): string {
+  switch (typeof value) {
+    case 'string':
+      return serializeString(value);
+    case 'number':
+      if (!Number.isFinite(value)) refuse('a number that is not finite');
+      // ECMAScript Number::toString; -0 serializes as 0, as the RFC requires.
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      return serializeContainer(value, depth, maxDepth, ancestors);
+    case 'undefined':
+    case 'bigint':
+    case 'symbol':
+    case 'function':
+      return refuse(`a value of type ${typeof value}`);
+  }
+}
+
+function serializeContainer(value: object, depth: number, maxDepth: number, ancestors: Set<object>): string {
+  if (depth >= maxDepth) refuse('nesting too deep');
+  if (ancestors.has(value)) refuse('a cycle');
+  ancestors.add(value);
+  let out: string;
+  if (Array.isArray(value)) {
+    const items: string[] = [];
+    for (let i = 0; i < value.length; i++) items.push(serialize(value[i], depth + 1, maxDepth, ancestors));
+    out = `[${items.join(',')}]`;
+  } else {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) refuse('an object that is not a plain object');
+    if (Object.getOwnPropertySymbols(value).length > 0) refuse('a symbol-keyed property');
+    const record = value as Record<string, unknown>;
+    // Array.prototype.sort's default order compares UTF-16 code units: RFC 8785 §3.2.3.
+    const members = Object.keys(record)
+      .sort()
+      .map((key) => `${serializeString(key)}:${serialize(record[key], depth + 1, maxDepth, ancestors)}`);
+    out = `{${members.join(',')}}`;
+  }
+  ancestors.delete(value);
+  return out;
+}
+
+function serializeString(value: string): string {
+  // A lone surrogate has no UTF-8 form (I-JSON, RFC 7493 §2.1).
+  if (!value.isWellFormed()) refuse('a string with a lone surrogate');
+  return JSON.stringify(value);
+}
+
+function refuse(what: string): never {
+  throw new AuditError('ERR_AUDIT_INVALID', `not canonicalizable JSON: ${what}`);
+}

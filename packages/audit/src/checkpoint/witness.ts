@@ -1,0 +1,61 @@
+import { open } from 'node:fs/promises';
+import { AuditError } from '../errors.ts';
+import { parseNote, serializeNote, type NoteSignature } from './note.ts';
+
+/**
+ * Something outside the log that sees every checkpoint: an external witness that
+ * cosigns (c2sp.org/tlog-witness) or a plain sink. `cosign` returns the note with
+ * the witness's signature lines added, or `undefined` when it only records it.
+ */
+export interface Witness {
+  cosign(note: string): Promise<string | undefined>;
+}
+
+/**
+ * A witness that appends each checkpoint note to `path` and syncs it, for a
+ * separate process (or a person) to pick up. Notes follow one another, each
+ * followed by one empty line.
+ */
+export function fileWitness(path: string): Witness {
+  return {
+    async cosign(note) {
+      const file = await open(path, 'a', 0o644);
+      try {
+        await file.appendFile(`${note}\n`, 'utf8');
+        await file.datasync();
+      } finally {
+        await file.close();
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Sends `note` to each witness in turn and adds the signature lines they return.
+ * A witness that answers with a note over another text is refused with
+ * `ERR_AUDIT_VERIFY`; a witness that throws makes this throw (the caller decides
+ * whether a checkpoint may go out without that cosignature).
+ */
+export async function addCosignatures(note: string, witnesses: readonly Witness[]): Promise<string> {
+  const { text, signatures } = parseNote(note);
+  const merged: NoteSignature[] = [...signatures];
+  const lines = new Set(merged.map(signatureKey));
+  for (const witness of witnesses) {
+    const answer = await witness.cosign(note);
+    if (answer === undefined) continue;
+    const cosigned = parseNote(answer);
+    if (cosigned.text !== text) throw new AuditError('ERR_AUDIT_VERIFY', 'a witness cosigned another text');
+    for (const sig of cosigned.signatures) {
+      const key = signatureKey(sig);
+      if (lines.has(key)) continue;
+      lines.add(key);
+      merged.push(sig);
+    }
+  }
+  return serializeNote({ text, signatures: merged });
+}
+
+function signatureKey(sig: NoteSignature): string {
+  return `${sig.name}+${sig.keyId}+${sig.signature.toString('base64')}`;
+}
