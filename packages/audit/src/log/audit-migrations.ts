@@ -1,0 +1,111 @@
+import type { MigrationSet } from '@onegate/store';
+
+/** SHA-256 of the empty string: the root of the empty tree (RFC 9162 §2.1.1). */
+const EMPTY_ROOT_HEX = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/**
+ * The append-only log at rest.
+ *
+ * - `audit_entries`: one row per leaf, `idx` dense from 0; the exact leaf
+ *   bytes, their leaf hash (the tree's level 0), and indexed query columns.
+ * - `audit_nodes`: every complete aligned subtree of level ≥ 1, so any proof
+ *   is O(log n) point reads.
+ * - `audit_head`: the committed size and root, written in the same
+ *   transaction as the entries and nodes it describes.
+ * - `audit_idempotency`: which batch a client's retry key already appended.
+ * - `audit_checkpoints`: signed tree heads (written by the checkpoint code).
+ * - `audit_checkpoint_keys` (version 2): the Ed25519 keys that sign them,
+ *   private parts sealed by the server's keyring, one `current`.
+ */
+export const auditMigrations: MigrationSet = {
+  owner: 'audit',
+  migrations: [
+    {
+      version: 1,
+      name: 'merkle log: entries, nodes, head, idempotency keys, checkpoints',
+      up: {
+        sqlite: tables({
+          index: 'INTEGER PRIMARY KEY',
+          bytes: 'BLOB',
+          withoutRowid: ' WITHOUT ROWID',
+          emptyRoot: `X'${EMPTY_ROOT_HEX}'`,
+        }),
+        postgres: tables({
+          index: 'BIGINT PRIMARY KEY',
+          bytes: 'BYTEA',
+          withoutRowid: '',
+          emptyRoot: `decode('${EMPTY_ROOT_HEX}', 'hex')`,
+        }),
+      },
+    },
+    {
+      version: 2,
+      name: 'checkpoint signing keys, private parts sealed',
+      up: `CREATE TABLE audit_checkpoint_keys (
+  id TEXT PRIMARY KEY,
+  vkey TEXT NOT NULL UNIQUE,
+  sealed_private TEXT,
+  state TEXT NOT NULL CHECK (state IN ('current', 'previous')),
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX audit_checkpoint_keys_current ON audit_checkpoint_keys (state) WHERE state = 'current';`,
+    },
+  ],
+};
+
+interface Dialect {
+  /** SQLite: the rowid itself, so the entries table is its own primary index. */
+  index: string;
+  bytes: string;
+  withoutRowid: string;
+  emptyRoot: string;
+}
+
+function tables(d: Dialect): string {
+  return `CREATE TABLE audit_entries (
+  idx ${d.index} CHECK (idx >= 0),
+  leaf ${d.bytes} NOT NULL,
+  leaf_hash ${d.bytes} NOT NULL CHECK (length(leaf_hash) = 32),
+  at BIGINT NOT NULL,
+  action TEXT,
+  actor TEXT,
+  subject TEXT,
+  outcome TEXT,
+  department TEXT,
+  client_id TEXT,
+  purpose TEXT
+);
+CREATE INDEX audit_entries_at ON audit_entries (at);
+CREATE INDEX audit_entries_actor ON audit_entries (actor, at);
+CREATE INDEX audit_entries_subject ON audit_entries (subject, at) WHERE subject IS NOT NULL;
+CREATE INDEX audit_entries_action ON audit_entries (action, at);
+CREATE TABLE audit_nodes (
+  level INTEGER NOT NULL CHECK (level >= 1),
+  idx BIGINT NOT NULL CHECK (idx >= 0),
+  hash ${d.bytes} NOT NULL CHECK (length(hash) = 32),
+  PRIMARY KEY (level, idx)
+)${d.withoutRowid};
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  size BIGINT NOT NULL CHECK (size >= 0),
+  root ${d.bytes} NOT NULL CHECK (length(root) = 32),
+  at BIGINT NOT NULL
+);
+INSERT INTO audit_head (id, size, root, at) VALUES (1, 0, ${d.emptyRoot}, 0);
+CREATE TABLE audit_idempotency (
+  client TEXT NOT NULL,
+  key TEXT NOT NULL,
+  first_idx BIGINT NOT NULL,
+  count INTEGER NOT NULL,
+  digest ${d.bytes} NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (client, key)
+);
+CREATE INDEX audit_idempotency_at ON audit_idempotency (at);
+CREATE TABLE audit_checkpoints (
+  size BIGINT PRIMARY KEY CHECK (size >= 0),
+  root ${d.bytes} NOT NULL CHECK (length(root) = 32),
+  note TEXT NOT NULL,
+  at BIGINT NOT NULL
+);`;
+}
