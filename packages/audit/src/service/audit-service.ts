@@ -1,0 +1,308 @@
+import { createHash } from 'node:crypto';
+import type { Store } from '@onegate/store';
+import { canonicalJson } from '../canonical/jcs.ts';
+import { formatCheckpoint, signCheckpoint } from '../checkpoint/checkpoint.ts';
+import { addCosignatures, type Witness } from '../checkpoint/witness.ts';
+import { AuditError } from '../errors.ts';
+import { parseEvent, type AuditEvent } from '../event/event-schema.ts';
+import { exportLine, csvHeader, type ExportFormat } from '../event/export-formats.ts';
+import type { MerkleLog } from '../log/appender.ts';
+import type { EntryColumns } from '../log/entry-columns.ts';
+import type { AppendResult } from '../log/idempotency.ts';
+import { consistencyProof, inclusionProof, rootAt } from '../merkle/proofs.ts';
+import type { CheckpointKeys } from './checkpoint-keys.ts';
+import { toEventInput, type ComponentEvent } from './component-event.ts';
+import { MAX_PAGE, queryPage, type EventFilter, type QueriedEvent } from './query.ts';
+
+/** Masks personal data; the server backs it with `@onegate/privacy`'s detector (audit imports no privacy). */
+export interface Masker {
+  text(value: string): string;
+  json(value: unknown): unknown;
+}
+
+export interface AuditServiceOptions {
+  store: Store;
+  log: MerkleLog;
+  keys: CheckpointKeys;
+  /** The log's name in checkpoints and its key name, e.g. `gov.example/onegate/audit`. */
+  origin: string;
+  masker?: Masker;
+  witnesses?: readonly Witness[];
+  /** How often a new checkpoint is signed while the log grows (default 60 s); 0: only on demand. */
+  checkpointIntervalMs?: number;
+  clock?: () => number;
+  onError?: (err: unknown) => void;
+}
+
+export const MAX_EVENTS_PER_BATCH = 10_000;
+
+export interface Proof {
+  index?: number;
+  from?: number;
+  size: number;
+  root: string;
+  leafHash?: string;
+  hashes: string[];
+}
+
+const b64 = (b: Buffer) => b.toString('base64');
+
+/**
+ * The one audit log: events from every app and every OneGate component,
+ * validated, masked, canonicalized (RFC 8785) and appended to the Merkle
+ * log; signed checkpoints; proofs; search and export.
+ */
+export class AuditService {
+  readonly origin: string;
+  readonly #store: Store;
+  readonly #log: MerkleLog;
+  readonly #keys: CheckpointKeys;
+  readonly #masker: Masker | undefined;
+  readonly #witnesses: readonly Witness[];
+  readonly #intervalMs: number;
+  readonly #clock: () => number;
+  readonly #onError: (err: unknown) => void;
+  readonly #pending = new Set<Promise<unknown>>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: AuditServiceOptions) {
+    this.origin = options.origin;
+    this.#store = options.store;
+    this.#log = options.log;
+    this.#keys = options.keys;
+    this.#masker = options.masker;
+    this.#witnesses = options.witnesses ?? [];
+    this.#intervalMs = options.checkpointIntervalMs ?? 60_000;
+    this.#clock = options.clock ?? Date.now;
+    this.#onError = options.onError ?? (() => undefined);
+  }
+
+  async start(): Promise<void> {
+    await this.#log.start();
+    await this.#keys.current();
+    if (this.#intervalMs > 0) {
+      this.#timer = setInterval(() => {
+        this.checkpoint().catch(this.#onError);
+      }, this.#intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Waits for every write in flight, signs a last checkpoint, and refuses further appends. */
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.flush();
+    await this.checkpoint().catch(this.#onError);
+    await this.#log.close();
+  }
+
+  /** Resolves when every write accepted so far is durable (or failed). */
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  // ---- writing
+
+  /**
+   * Validates every event first (one bad event refuses the batch, naming it),
+   * masks personal data in `reason` and `details` except keys declared
+   * encrypted, and appends them all with consecutive indexes once durable.
+   */
+  async append(
+    inputs: readonly unknown[],
+    writer: { clientId: string },
+    options: { idempotencyKey?: string } = {},
+  ): Promise<AppendResult> {
+    if (inputs.length === 0 || inputs.length > MAX_EVENTS_PER_BATCH) {
+      throw new AuditError('ERR_AUDIT_INVALID', `a batch holds 1 to ${MAX_EVENTS_PER_BATCH} events`);
+    }
+    const now = this.#clock();
+    const entries = inputs.map((input, i) => {
+      const where = inputs.length > 1 ? `events[${i}]: ` : '';
+      const event = this.#mask(parseEvent(input, { at: now, by: writer.clientId }, where));
+      let leaf: Buffer;
+      try {
+        leaf = canonicalJson(event);
+      } catch (err) {
+        throw new AuditError('ERR_AUDIT_INVALID', `${where}details must be plain JSON`, { cause: err });
+      }
+      return { leaf, columns: columnsOf(event, now) };
+    });
+    const write = this.#log.append(entries, {
+      ...(options.idempotencyKey === undefined
+        ? {}
+        : { idempotencyKey: options.idempotencyKey, digest: inputDigest(inputs) }),
+      client: writer.clientId,
+    });
+    return this.#track(write);
+  }
+
+  /** The `AuditSink` of OneGate's own components: resolves once the event is durable. */
+  async write(event: ComponentEvent): Promise<void> {
+    await this.append([toEventInput(event)], { clientId: 'onegate' });
+  }
+
+  // ---- checkpoints
+
+  /** Signs the current tree head (once per size) and returns the newest checkpoint note. */
+  async checkpoint(): Promise<string> {
+    const head = await this.#log.head();
+    const latest = await this.#latest();
+    if (latest && latest.size === head.size) return latest.note;
+    const key = await this.#keys.current();
+    const body = formatCheckpoint({
+      origin: this.origin,
+      size: head.size,
+      root: head.root,
+      time: this.#clock(),
+    });
+    const note = await addCosignatures(await signCheckpoint(body, key.signer), [...this.#witnesses]);
+    // The primary key on size: an instance that signed the same size first wins; both notes say the same.
+    await this.#store.exec(
+      `INSERT INTO audit_checkpoints (size, root, note, at) VALUES ($1, $2, $3, $4) ON CONFLICT (size) DO NOTHING`,
+      [head.size, head.root, note, this.#clock()],
+    );
+    return (await this.#latest())!.note;
+  }
+
+  /** The verifier key (C2SP vkey) of the current checkpoint key. */
+  async vkey(): Promise<string> {
+    return (await this.#keys.current()).vkey;
+  }
+
+  async checkpoints(): Promise<{ size: number; note: string }[]> {
+    const rows = await this.#store.query<{ size: number; note: string }>(
+      'SELECT size, note FROM audit_checkpoints ORDER BY size',
+    );
+    return rows.map((r) => ({ size: Number(r.size), note: r.note }));
+  }
+
+  async #latest(): Promise<{ size: number; note: string } | undefined> {
+    const rows = await this.#store.query<{ size: number; note: string }>(
+      'SELECT size, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1',
+    );
+    return rows[0] ? { size: Number(rows[0].size), note: rows[0].note } : undefined;
+  }
+
+  // ---- proofs and entries
+
+  /** RFC 9162 inclusion proof of entry `index` in the tree of `size` (default: the current size). */
+  async inclusionProof(index: number, size?: number): Promise<Proof> {
+    const treeSize = await this.#treeSize(size);
+    checkIndex(index, 'index');
+    if (index >= treeSize) throw new AuditError('ERR_AUDIT_NOT_FOUND', 'no entry at that index in that tree');
+    const read = (keys: Parameters<MerkleLog['readNodes']>[0]) => this.#log.readNodes(keys);
+    const [hashes, root, [leaf]] = await Promise.all([
+      inclusionProof(index, treeSize, read),
+      rootAt(treeSize, read),
+      this.#log.readNodes([{ level: 0, index }]),
+    ]);
+    return { index, size: treeSize, root: b64(root), leafHash: b64(leaf!), hashes: hashes.map(b64) };
+  }
+
+  /** RFC 9162 consistency proof between the trees of sizes `from` and `to`. */
+  async consistencyProof(from: number, to?: number): Promise<Proof> {
+    const treeSize = await this.#treeSize(to);
+    checkIndex(from, 'from');
+    if (from < 1 || from > treeSize)
+      throw new AuditError('ERR_AUDIT_INVALID', 'from must be 1 to the tree size');
+    const read = (keys: Parameters<MerkleLog['readNodes']>[0]) => this.#log.readNodes(keys);
+    const [hashes, root] = await Promise.all([
+      consistencyProof(from, treeSize, read),
+      rootAt(treeSize, read),
+    ]);
+    return { from, size: treeSize, root: b64(root), hashes: hashes.map(b64) };
+  }
+
+  /** The exact leaf bytes of an entry. */
+  async entry(index: number): Promise<Buffer> {
+    checkIndex(index, 'index');
+    if (index >= (await this.#log.size()))
+      throw new AuditError('ERR_AUDIT_NOT_FOUND', 'no entry at that index');
+    return this.#log.readEntry(index);
+  }
+
+  async #treeSize(size: number | undefined): Promise<number> {
+    const current = await this.#log.size();
+    if (size === undefined) return current;
+    checkIndex(size, 'size');
+    if (size > current) throw new AuditError('ERR_AUDIT_NOT_FOUND', 'the log is not that large yet');
+    return size;
+  }
+
+  // ---- search and export
+
+  async query(
+    filter: EventFilter,
+    options: { before?: number; limit?: number } = {},
+  ): Promise<{ events: QueriedEvent[]; nextBefore?: number }> {
+    const limit = options.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+      throw new AuditError('ERR_AUDIT_INVALID', `limit is 1 to ${MAX_PAGE}`);
+    }
+    return queryPage(this.#store, filter, { ...options, limit });
+  }
+
+  /** Every matching event, newest first, one line (or CSV row) at a time. */
+  async *export(filter: EventFilter, format: ExportFormat): AsyncGenerator<string> {
+    if (format === 'csv') yield csvHeader();
+    let before: number | undefined;
+    for (;;) {
+      const page = await queryPage(this.#store, filter, {
+        ...(before === undefined ? {} : { before }),
+        limit: MAX_PAGE,
+      });
+      for (const { index, event } of page.events) yield exportLine(format, event, index);
+      if (page.nextBefore === undefined) return;
+      before = page.nextBefore;
+    }
+  }
+
+  #mask(event: AuditEvent): AuditEvent {
+    const masker = this.#masker;
+    if (!masker) return event;
+    const sealed = new Set(event.encryptedDetails ?? []);
+    const details =
+      event.details === undefined
+        ? undefined
+        : Object.fromEntries(
+            Object.entries(event.details).map(([k, v]) => [k, sealed.has(k) ? v : masker.json(v)]),
+          );
+    return {
+      ...event,
+      ...(event.reason === undefined ? {} : { reason: masker.text(event.reason) }),
+      ...(details === undefined ? {} : { details }),
+    };
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#pending.add(promise);
+    const done = () => this.#pending.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+}
+
+/** A retry is the same batch when the writer sent the same events, whatever time it is now. */
+function inputDigest(inputs: readonly unknown[]): Buffer {
+  return createHash('sha256').update('onegate-audit-batch-v1\n').update(canonicalJson(inputs)).digest();
+}
+
+function columnsOf(event: AuditEvent, now: number): EntryColumns {
+  return {
+    at: now,
+    action: event.action,
+    actor: event.actor.id,
+    subject: event.target?.subject ?? null,
+    outcome: event.outcome,
+    department: event.actor.department ?? null,
+    clientId: event.source?.clientId ?? event.recorded.by,
+    purpose: event.purpose ?? null,
+  };
+}
+
+function checkIndex(value: number, name: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new AuditError('ERR_AUDIT_INVALID', `${name} must be a whole number of at least 0`);
+  }
+}

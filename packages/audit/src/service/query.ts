@@ -1,0 +1,111 @@
+import type { Queryable, SqlValue } from '@onegate/store';
+import { AuditError } from '../errors.ts';
+import type { AuditEvent } from '../event/event-schema.ts';
+
+/** What an officer can search by; every filter is an indexed column beside the leaf. */
+export interface EventFilter {
+  /** Inclusive, ms since the epoch (the time the event was appended). */
+  from?: number;
+  /** Exclusive. */
+  to?: number;
+  actor?: string;
+  subject?: string;
+  action?: string;
+  outcome?: string;
+  department?: string;
+  clientId?: string;
+  purpose?: string;
+}
+
+export const MAX_PAGE = 1000;
+const FILTER_COLUMNS: ReadonlyArray<readonly [keyof EventFilter, string]> = [
+  ['actor', 'actor'],
+  ['subject', 'subject'],
+  ['action', 'action'],
+  ['outcome', 'outcome'],
+  ['department', 'department'],
+  ['clientId', 'client_id'],
+  ['purpose', 'purpose'],
+];
+
+function invalid(message: string): AuditError {
+  return new AuditError('ERR_AUDIT_INVALID', message);
+}
+
+/** A filter from query-string-like input: known keys only, bounded text, times as RFC 3339. */
+export function parseFilter(input: Record<string, unknown>): EventFilter {
+  const filter: EventFilter = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    if (key === 'from' || key === 'to') {
+      const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+      if (!Number.isFinite(ms)) throw invalid(`${key} must be an RFC 3339 date-time`);
+      filter[key] = ms;
+      continue;
+    }
+    if (!FILTER_COLUMNS.some(([name]) => name === key)) {
+      throw invalid(
+        `unknown filter ${key}; filters are from, to, ${FILTER_COLUMNS.map(([n]) => n).join(', ')}`,
+      );
+    }
+    if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
+      throw invalid(`${key} must be text of 1 to 256 characters`);
+    }
+    (filter as Record<string, string>)[key] = value;
+  }
+  return filter;
+}
+
+/** Cursors are opaque to callers: the last index seen, newest first. */
+export function encodeCursor(index: number): string {
+  return Buffer.from(`i${index}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const text = /^[A-Za-z0-9_-]{1,32}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const match = /^i(\d{1,16})$/.exec(text);
+  const index = match ? Number(match[1]) : NaN;
+  if (!Number.isSafeInteger(index)) throw invalid('the cursor is not one this API gave out');
+  return index;
+}
+
+export interface QueriedEvent {
+  index: number;
+  event: AuditEvent;
+}
+
+/**
+ * One page, newest first, of events matching every filter. `before` (from a
+ * cursor) continues below that index, so pages never shift as new events
+ * arrive. Each filter is one indexed column; the planner picks the index.
+ */
+export async function queryPage(
+  db: Queryable,
+  filter: EventFilter,
+  options: { before?: number; limit: number },
+): Promise<{ events: QueriedEvent[]; nextBefore?: number }> {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  const add = (sql: string, value: SqlValue) => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  for (const [key, column] of FILTER_COLUMNS) {
+    const value = filter[key];
+    if (value !== undefined) add(`${column} = ?`, value);
+  }
+  if (filter.from !== undefined) add('at >= ?', filter.from);
+  if (filter.to !== undefined) add('at < ?', filter.to);
+  if (options.before !== undefined) add('idx < ?', options.before);
+  params.push(options.limit + 1);
+  const rows = await db.query<{ idx: number; leaf: Buffer }>(
+    `SELECT idx, leaf FROM audit_entries ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY idx DESC LIMIT $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, options.limit).map((r) => ({
+    index: Number(r.idx),
+    event: JSON.parse(Buffer.from(r.leaf).toString('utf8')) as AuditEvent,
+  }));
+  return rows.length > options.limit ? { events: page, nextBefore: page.at(-1)!.index } : { events: page };
+}
