@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { AuthzService } from '@onegate/authz';
-import type { AuditSink, Identity } from '@onegate/identity';
+import type { AuditService } from '@onegate/audit';
+import type { Identity } from '@onegate/identity';
 import type { Keyring, PrivacyService } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
 import { adminAccountRoutes } from './api/admin-accounts.ts';
@@ -27,7 +28,7 @@ export interface AppDeps {
   metrics: Metrics;
   lifecycle: Lifecycle;
   identity: Identity;
-  audit: AuditSink;
+  audit: AuditService;
   authz: AuthzService;
   keyring: Keyring;
   privacy: PrivacyService;

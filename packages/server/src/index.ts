@@ -1,4 +1,5 @@
 export { createApp, type AppDeps, type Extend } from './app.ts';
+export { auditOrigin, createAudit, privacyMasker } from './audit-setup.ts';
 export { startAuthz } from './authz-setup.ts';
 export { loadConfig } from './config/load-config.ts';
 export { settings, type Config, type SettingName } from './config/settings.ts';

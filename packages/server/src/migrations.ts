@@ -1,3 +1,4 @@
+import { auditMigrations } from '@onegate/audit';
 import { authzMigrations } from '@onegate/authz';
 import { identityMigrations } from '@onegate/identity';
 import { privacyMigrations } from '@onegate/privacy';
@@ -8,6 +9,7 @@ import type { MigrationResult, MigrationSet, Store } from '@onegate/store';
  * own sets here as it lands; the store keeps its bookkeeping tables itself.
  */
 export const migrationSets: readonly MigrationSet[] = [
+  auditMigrations,
   privacyMigrations,
   ...identityMigrations,
   authzMigrations,

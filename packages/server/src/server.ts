@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuthzService } from '@onegate/authz';
-import { StoreAuditSink, type Identity } from '@onegate/identity';
+import type { AuditService } from '@onegate/audit';
+import type { Identity } from '@onegate/identity';
 import { PrivacyService, type Keyring } from '@onegate/privacy';
 import { openStore, type Store } from '@onegate/store';
 import { createApp, type Extend } from './app.ts';
@@ -11,6 +12,7 @@ import type { Lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { loadServerMasterKey, startIdentity } from './identity-setup.ts';
+import { createAudit } from './audit-setup.ts';
 import { migrateAll } from './migrations.ts';
 import { decryptAuthorizer, loadServerKeks, startKeyring } from './privacy-setup.ts';
 
@@ -21,6 +23,7 @@ export interface RunningServer {
   identity: Identity;
   authz: AuthzService;
   keyring: Keyring;
+  audit: AuditService;
   /** Stops accepting, lets in-flight requests finish (up to the timeout), then closes the store. */
   shutdown(): Promise<void>;
 }
@@ -44,10 +47,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const lifecycle: Lifecycle = { draining: false };
   try {
     await migrateAll(store);
-    const audit = new StoreAuditSink(store);
+    const { audit, start: startAuditLog } = createAudit(config, store, backgroundError(logger, 'audit'));
     const keyring = await startKeyring(config, store, keks, audit, backgroundError(logger, 'privacy'));
     let identity: Identity;
     try {
+      await startAuditLog(keyring);
       identity = await startIdentity(config, store, masterKey, audit, logger, keyring);
     } catch (err) {
       await keyring.stop();
@@ -106,13 +110,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       identity,
       authz,
       keyring,
+      audit,
       shutdown: () =>
         (stopping ??= drain(server, store, lifecycle, logger, config.shutdownTimeoutMs, async () => {
           await authz.stop();
           await identity.close();
+          // Every acknowledged audit event is committed, and a last checkpoint signed, before the keyring goes.
+          await audit.close();
           await keyring.stop();
-          // Every acknowledged audit event is committed before the store closes.
-          await audit.flush();
         })),
     };
   } catch (err) {

@@ -1,0 +1,86 @@
+import { AuditService, CheckpointKeys, MerkleLog, type KeySealer, type Masker } from '@onegate/audit';
+import {
+  openFieldText,
+  readHeader,
+  redactJson,
+  redactText,
+  sealField,
+  type JsonValue,
+  type Keyring,
+} from '@onegate/privacy';
+import type { Store } from '@onegate/store';
+import type { Config } from './config/settings.ts';
+
+/** The key chain the checkpoint signing keys are sealed under. */
+const CHECKPOINT_KEY_ID = 'audit.checkpoint_keys.private_key';
+
+/**
+ * The tamper-evident log every component writes to. Its checkpoint keys
+ * are sealed by the privacy keyring, its events masked by the privacy
+ * detector: audit itself depends on neither. The keyring writes its own
+ * acts to this log, so the log is made first and given the keyring after
+ * (`start`): appends work before, checkpoints need the keyring.
+ */
+export function createAudit(
+  config: Pick<Config, 'issuer'>,
+  store: Store,
+  onError: (err: unknown) => void,
+  options: { checkpointIntervalMs?: number } = {},
+): { audit: AuditService; start(keyring: Keyring): Promise<void> } {
+  const origin = auditOrigin(config.issuer);
+  let keyring: Keyring | undefined;
+  const audit = new AuditService({
+    store,
+    log: new MerkleLog(store),
+    keys: new CheckpointKeys(
+      store,
+      keyringSealer(() => {
+        if (!keyring) throw new Error('the audit log was used before its keyring was given');
+        return keyring;
+      }),
+      origin,
+    ),
+    origin,
+    masker: privacyMasker,
+    ...(options.checkpointIntervalMs === undefined
+      ? {}
+      : { checkpointIntervalMs: options.checkpointIntervalMs }),
+    onError,
+  });
+  return {
+    audit,
+    start: async (started) => {
+      keyring = started;
+      await audit.start();
+    },
+  };
+}
+
+/** `host/path/audit` of the issuer: a C2SP key name (no scheme, no spaces or `+`). */
+export function auditOrigin(issuer: string): string {
+  const url = new URL(issuer);
+  return `${url.host}${url.pathname.replace(/\/$/, '')}/audit`;
+}
+
+export const privacyMasker: Masker = {
+  text: (value) => redactText(value),
+  json: (value) => redactJson(value as JsonValue),
+};
+
+function keyringSealer(keyringOf: () => Keyring): KeySealer {
+  const place = (id: string) => ({ table: 'audit_checkpoint_keys', column: 'sealed_private', row: id });
+  return {
+    async seal(plaintext, id) {
+      const keyring = keyringOf();
+      const key =
+        keyring.cachedPrimaryKey(CHECKPOINT_KEY_ID) ?? (await keyring.primaryKey(CHECKPOINT_KEY_ID));
+      return sealField(key, plaintext.toString('base64'), place(id));
+    },
+    async open(sealed, id) {
+      const keyring = keyringOf();
+      const { keyId, version } = readHeader(sealed);
+      await keyring.ensure(keyId, version);
+      return Buffer.from(openFieldText(sealed, place(id), keyring.resolve), 'base64');
+    },
+  };
+}
