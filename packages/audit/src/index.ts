@@ -105,3 +105,4 @@ export {
   type Masker,
   type Proof,
 } from './service/audit-service.ts';
+export { MIN_RETENTION_DAYS, pruneEntries, type PruneOptions } from './log/retention.ts';

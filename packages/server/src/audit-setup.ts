@@ -22,10 +22,10 @@ const CHECKPOINT_KEY_ID = 'audit.checkpoint_keys.private_key';
  * (`start`): appends work before, checkpoints need the keyring.
  */
 export function createAudit(
-  config: Pick<Config, 'issuer'>,
+  config: Pick<Config, 'issuer' | 'auditRetentionDays'>,
   store: Store,
   onError: (err: unknown) => void,
-  options: { checkpointIntervalMs?: number } = {},
+  options: { checkpointIntervalMs?: number; pruneIntervalMs?: number } = {},
 ): { audit: AuditService; start(keyring: Keyring): Promise<void> } {
   const origin = auditOrigin(config.issuer);
   let keyring: Keyring | undefined;
@@ -42,6 +42,7 @@ export function createAudit(
     ),
     origin,
     masker: privacyMasker,
+    retentionDays: config.auditRetentionDays,
     ...(options.checkpointIntervalMs === undefined
       ? {}
       : { checkpointIntervalMs: options.checkpointIntervalMs }),

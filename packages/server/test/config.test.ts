@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       privacyDecryptMinAcr: 'substantial',
       privacyDecryptsPerPersonPerDay: 2000,
       privacyDecryptsPerClientPerMinute: 6000,
+      auditRetentionDays: 180,
       shutdownTimeoutMs: 10_000,
     });
   });

@@ -16,6 +16,9 @@ const EMPTY_ROOT_HEX = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b
  * - `audit_checkpoints`: signed tree heads (written by the checkpoint code).
  * - `audit_checkpoint_keys` (version 2): the Ed25519 keys that sign them,
  *   private parts sealed by the server's keyring, one `current`.
+ * - version 3: `audit_entries.pruned_at`. Retention empties an old entry's
+ *   leaf and query columns but keeps its leaf hash, so the tree, old
+ *   checkpoints and proofs still verify.
  */
 export const auditMigrations: MigrationSet = {
   owner: 'audit',
@@ -49,6 +52,11 @@ export const auditMigrations: MigrationSet = {
   created_at BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX audit_checkpoint_keys_current ON audit_checkpoint_keys (state) WHERE state = 'current';`,
+    },
+    {
+      version: 3,
+      name: 'retention: pruned entries keep their leaf hash, lose their body',
+      up: `ALTER TABLE audit_entries ADD COLUMN pruned_at BIGINT;`,
     },
   ],
 };

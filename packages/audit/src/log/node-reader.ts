@@ -65,8 +65,11 @@ export async function readNodes(db: Queryable, keys: readonly NodeKey[]): Promis
 
 export interface StoredEntry {
   index: number;
-  /** The exact bytes appended. */
+  /** The exact bytes appended; empty once pruned by retention. */
   leaf: Buffer;
+  leafHash: Buffer;
+  /** Retention removed the body; `leafHash` still stands for it in the tree. */
+  pruned: boolean;
 }
 
 /** Entries `[from, to)`, at most `MAX_ENTRIES_PER_READ`; all must be in the log. */
@@ -80,18 +83,26 @@ export async function readEntries(db: Queryable, from: number, to: number): Prom
     );
   }
   if (to === from) return [];
-  const rows = await db.query<{ idx: number; leaf: Buffer }>(
-    'SELECT idx, leaf FROM audit_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx',
+  const rows = await db.query<{ idx: number; leaf: Buffer; leaf_hash: Buffer; pruned_at: number | null }>(
+    'SELECT idx, leaf, leaf_hash, pruned_at FROM audit_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx',
     [from, to],
   );
   if (rows.length !== to - from) {
     throw new AuditError('ERR_AUDIT_NOT_FOUND', `entries ${from} to ${to - 1} are not all in the log`);
   }
-  return rows.map((row) => ({ index: Number(row.idx), leaf: row.leaf }));
+  return rows.map((row) => ({
+    index: Number(row.idx),
+    leaf: row.leaf,
+    leafHash: row.leaf_hash,
+    pruned: row.pruned_at !== null,
+  }));
 }
 
 /** The exact leaf bytes at `index`. */
 export async function readEntry(db: Queryable, index: number): Promise<Buffer> {
   const [entry] = await readEntries(db, index, index + 1);
+  if (entry!.pruned) {
+    throw new AuditError('ERR_AUDIT_NOT_FOUND', 'that entry was pruned by retention; its leaf hash remains');
+  }
   return entry!.leaf;
 }

@@ -9,6 +9,7 @@ import { exportLine, csvHeader, type ExportFormat } from '../event/export-format
 import type { MerkleLog } from '../log/appender.ts';
 import type { EntryColumns } from '../log/entry-columns.ts';
 import type { AppendResult } from '../log/idempotency.ts';
+import { MIN_RETENTION_DAYS, pruneEntries } from '../log/retention.ts';
 import { consistencyProof, inclusionProof, rootAt } from '../merkle/proofs.ts';
 import type { CheckpointKeys } from './checkpoint-keys.ts';
 import { toEventInput, type ComponentEvent } from './component-event.ts';
@@ -30,6 +31,10 @@ export interface AuditServiceOptions {
   witnesses?: readonly Witness[];
   /** How often a new checkpoint is signed while the log grows (default 60 s); 0: only on demand. */
   checkpointIntervalMs?: number;
+  /** Entries older than this lose their body (default 180, the legal minimum; never less). */
+  retentionDays?: number;
+  /** How often retention runs (default hourly); 0: only when `prune` is called. */
+  pruneIntervalMs?: number;
   clock?: () => number;
   onError?: (err: unknown) => void;
 }
@@ -63,7 +68,11 @@ export class AuditService {
   readonly #clock: () => number;
   readonly #onError: (err: unknown) => void;
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #retentionDays: number;
+  readonly #pruneIntervalMs: number;
   #timer: NodeJS.Timeout | undefined;
+  #pruneTimer: NodeJS.Timeout | undefined;
+  #pruning: Promise<number> | undefined;
 
   constructor(options: AuditServiceOptions) {
     this.origin = options.origin;
@@ -75,6 +84,11 @@ export class AuditService {
     this.#intervalMs = options.checkpointIntervalMs ?? 60_000;
     this.#clock = options.clock ?? Date.now;
     this.#onError = options.onError ?? (() => undefined);
+    this.#retentionDays = options.retentionDays ?? MIN_RETENTION_DAYS;
+    if (!Number.isSafeInteger(this.#retentionDays) || this.#retentionDays < MIN_RETENTION_DAYS) {
+      throw new AuditError('ERR_AUDIT_INVALID', `retention is at least ${MIN_RETENTION_DAYS} days`);
+    }
+    this.#pruneIntervalMs = options.pruneIntervalMs ?? 3_600_000;
   }
 
   async start(): Promise<void> {
@@ -86,11 +100,31 @@ export class AuditService {
       }, this.#intervalMs);
       this.#timer.unref();
     }
+    if (this.#pruneIntervalMs > 0) {
+      this.#pruneTimer = setInterval(() => {
+        this.prune().catch(this.#onError);
+      }, this.#pruneIntervalMs);
+      this.#pruneTimer.unref();
+    }
+  }
+
+  /**
+   * Retention: bodies of entries older than the retention period go, in
+   * short batches; leaf hashes stay, so checkpoints and proofs still verify.
+   */
+  async prune(): Promise<number> {
+    this.#pruning ??= pruneEntries(this.#store, {
+      retentionDays: this.#retentionDays,
+      now: this.#clock(),
+    }).finally(() => (this.#pruning = undefined));
+    return this.#pruning;
   }
 
   /** Waits for every write in flight, signs a last checkpoint, and refuses further appends. */
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#pruneTimer) clearInterval(this.#pruneTimer);
+    await this.#pruning?.catch(this.#onError);
     await this.flush();
     await this.checkpoint().catch(this.#onError);
     await this.#log.close();

@@ -84,7 +84,8 @@ export async function queryPage(
   filter: EventFilter,
   options: { before?: number; limit: number },
 ): Promise<{ events: QueriedEvent[]; nextBefore?: number }> {
-  const where: string[] = [];
+  // Pruned entries have no body left to show.
+  const where: string[] = ['pruned_at IS NULL'];
   const params: SqlValue[] = [];
   const add = (sql: string, value: SqlValue) => {
     params.push(value);
@@ -99,7 +100,7 @@ export async function queryPage(
   if (options.before !== undefined) add('idx < ?', options.before);
   params.push(options.limit + 1);
   const rows = await db.query<{ idx: number; leaf: Buffer }>(
-    `SELECT idx, leaf FROM audit_entries ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    `SELECT idx, leaf FROM audit_entries WHERE ${where.join(' AND ')}
      ORDER BY idx DESC LIMIT $${params.length}`,
     params,
   );

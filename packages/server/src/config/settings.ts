@@ -142,6 +142,11 @@ export const settings = {
     schema: z.coerce.number().int().min(1).max(100_000_000).default(6000),
     doc: 'Values one app may decrypt per minute, for everyone it acts for together (per instance); more is refused with 429.',
   },
+  auditRetentionDays: {
+    env: 'ONEGATE_AUDIT_RETENTION_DAYS',
+    schema: z.coerce.number().int().min(180).max(36_500).default(180),
+    doc: 'Audit events older than this lose their body (their leaf hash stays, so proofs still verify); at least 180 days.',
+  },
   shutdownTimeoutMs: {
     env: 'ONEGATE_SHUTDOWN_TIMEOUT_MS',
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
