@@ -106,3 +106,5 @@ export {
   type Proof,
 } from './service/audit-service.ts';
 export { MIN_RETENTION_DAYS, pruneEntries, type PruneOptions } from './log/retention.ts';
+export { DEFAULT_ENTERPRISE_ID, formatSyslog } from './forward/syslog.ts';
+export { Forwarder, type ForwardFormat, type ForwarderOptions } from './forward/forwarder.ts';

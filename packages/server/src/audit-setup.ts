@@ -1,4 +1,11 @@
-import { AuditService, CheckpointKeys, MerkleLog, type KeySealer, type Masker } from '@onegate/audit';
+import {
+  AuditService,
+  CheckpointKeys,
+  Forwarder,
+  MerkleLog,
+  type KeySealer,
+  type Masker,
+} from '@onegate/audit';
 import {
   openFieldText,
   readHeader,
@@ -22,11 +29,11 @@ const CHECKPOINT_KEY_ID = 'audit.checkpoint_keys.private_key';
  * (`start`): appends work before, checkpoints need the keyring.
  */
 export function createAudit(
-  config: Pick<Config, 'issuer' | 'auditRetentionDays'>,
+  config: Pick<Config, 'issuer' | 'auditRetentionDays' | 'auditForward' | 'auditForwardFormat'>,
   store: Store,
   onError: (err: unknown) => void,
   options: { checkpointIntervalMs?: number; pruneIntervalMs?: number } = {},
-): { audit: AuditService; start(keyring: Keyring): Promise<void> } {
+): { audit: AuditService; start: (keyring: Keyring) => Promise<void> } {
   const origin = auditOrigin(config.issuer);
   let keyring: Keyring | undefined;
   const audit = new AuditService({
@@ -43,6 +50,15 @@ export function createAudit(
     origin,
     masker: privacyMasker,
     retentionDays: config.auditRetentionDays,
+    ...(config.auditForward === undefined
+      ? {}
+      : {
+          forwarder: new Forwarder({
+            target: config.auditForward,
+            format: config.auditForwardFormat,
+            onError,
+          }),
+        }),
     ...(options.checkpointIntervalMs === undefined
       ? {}
       : { checkpointIntervalMs: options.checkpointIntervalMs }),

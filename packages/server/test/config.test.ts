@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       privacyDecryptsPerPersonPerDay: 2000,
       privacyDecryptsPerClientPerMinute: 6000,
       auditRetentionDays: 180,
+      auditForwardFormat: 'syslog',
       shutdownTimeoutMs: 10_000,
     });
   });

@@ -10,6 +10,7 @@ import type { MerkleLog } from '../log/appender.ts';
 import type { EntryColumns } from '../log/entry-columns.ts';
 import type { AppendResult } from '../log/idempotency.ts';
 import { MIN_RETENTION_DAYS, pruneEntries } from '../log/retention.ts';
+import type { Forwarder } from '../forward/forwarder.ts';
 import { consistencyProof, inclusionProof, rootAt } from '../merkle/proofs.ts';
 import type { CheckpointKeys } from './checkpoint-keys.ts';
 import { toEventInput, type ComponentEvent } from './component-event.ts';
@@ -35,6 +36,8 @@ export interface AuditServiceOptions {
   retentionDays?: number;
   /** How often retention runs (default hourly); 0: only when `prune` is called. */
   pruneIntervalMs?: number;
+  /** Copies every durable event to a SIEM, off the append's path. */
+  forwarder?: Forwarder;
   clock?: () => number;
   onError?: (err: unknown) => void;
 }
@@ -69,6 +72,7 @@ export class AuditService {
   readonly #onError: (err: unknown) => void;
   readonly #pending = new Set<Promise<unknown>>();
   readonly #retentionDays: number;
+  readonly #forwarder: Forwarder | undefined;
   readonly #pruneIntervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #pruneTimer: NodeJS.Timeout | undefined;
@@ -89,6 +93,7 @@ export class AuditService {
       throw new AuditError('ERR_AUDIT_INVALID', `retention is at least ${MIN_RETENTION_DAYS} days`);
     }
     this.#pruneIntervalMs = options.pruneIntervalMs ?? 3_600_000;
+    this.#forwarder = options.forwarder;
   }
 
   async start(): Promise<void> {
@@ -128,6 +133,7 @@ export class AuditService {
     await this.flush();
     await this.checkpoint().catch(this.#onError);
     await this.#log.close();
+    await this.#forwarder?.close();
   }
 
   /** Resolves when every write accepted so far is durable (or failed). */
@@ -151,6 +157,7 @@ export class AuditService {
       throw new AuditError('ERR_AUDIT_INVALID', `a batch holds 1 to ${MAX_EVENTS_PER_BATCH} events`);
     }
     const now = this.#clock();
+    const events: AuditEvent[] = [];
     const entries = inputs.map((input, i) => {
       const where = inputs.length > 1 ? `events[${i}]: ` : '';
       const event = this.#mask(parseEvent(input, { at: now, by: writer.clientId }, where));
@@ -160,6 +167,7 @@ export class AuditService {
       } catch (err) {
         throw new AuditError('ERR_AUDIT_INVALID', `${where}details must be plain JSON`, { cause: err });
       }
+      events.push(event);
       return { leaf, columns: columnsOf(event, now) };
     });
     const write = this.#log.append(entries, {
@@ -168,7 +176,9 @@ export class AuditService {
         : { idempotencyKey: options.idempotencyKey, digest: inputDigest(inputs) }),
       client: writer.clientId,
     });
-    return this.#track(write);
+    const result = await this.#track(write);
+    this.#forwarder?.forward(events.map((event, i) => ({ index: result.first + i, event })));
+    return result;
   }
 
   /** The `AuditSink` of OneGate's own components: resolves once the event is durable. */

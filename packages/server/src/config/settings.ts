@@ -147,6 +147,16 @@ export const settings = {
     schema: z.coerce.number().int().min(180).max(36_500).default(180),
     doc: 'Audit events older than this lose their body (their leaf hash stays, so proofs still verify); at least 180 days.',
   },
+  auditForward: {
+    env: 'ONEGATE_AUDIT_FORWARD',
+    schema: z.string().min(1).optional(),
+    doc: 'Copy every audit event to a SIEM: udp://host:514, tcp://host:6514 (octet-counted) or file:///path; off the append path.',
+  },
+  auditForwardFormat: {
+    env: 'ONEGATE_AUDIT_FORWARD_FORMAT',
+    schema: z.enum(['syslog', 'jsonl']).default('syslog'),
+    doc: 'What the SIEM copy is: RFC 5424 syslog messages, or JSON lines of {index, event}.',
+  },
   shutdownTimeoutMs: {
     env: 'ONEGATE_SHUTDOWN_TIMEOUT_MS',
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
