@@ -55,7 +55,7 @@ export {
   type CheckpointFields,
   type OpenCheckpointOptions,
 } from './checkpoint/checkpoint.ts';
-export { addCosignatures, fileWitness, type Witness } from './checkpoint/witness.ts';
+export { addCosignatures, fileWitness, httpWitness, witnessFor, type Witness } from './checkpoint/witness.ts';
 export { auditMigrations } from './log/audit-migrations.ts';
 export {
   MAX_ENTRIES_PER_APPEND,

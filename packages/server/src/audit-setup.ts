@@ -3,6 +3,7 @@ import {
   CheckpointKeys,
   Forwarder,
   MerkleLog,
+  witnessFor,
   type KeySealer,
   type Masker,
 } from '@onegate/audit';
@@ -29,7 +30,10 @@ const CHECKPOINT_KEY_ID = 'audit.checkpoint_keys.private_key';
  * (`start`): appends work before, checkpoints need the keyring.
  */
 export function createAudit(
-  config: Pick<Config, 'issuer' | 'auditRetentionDays' | 'auditForward' | 'auditForwardFormat'>,
+  config: Pick<
+    Config,
+    'issuer' | 'auditRetentionDays' | 'auditForward' | 'auditForwardFormat' | 'auditWitnesses'
+  >,
   store: Store,
   onError: (err: unknown) => void,
   options: { checkpointIntervalMs?: number; pruneIntervalMs?: number } = {},
@@ -50,6 +54,7 @@ export function createAudit(
     origin,
     masker: privacyMasker,
     retentionDays: config.auditRetentionDays,
+    witnesses: config.auditWitnesses.map(witnessFor),
     ...(config.auditForward === undefined
       ? {}
       : {

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       privacyDecryptsPerClientPerMinute: 6000,
       auditRetentionDays: 180,
       auditForwardFormat: 'syslog',
+      auditWitnesses: [],
       shutdownTimeoutMs: 10_000,
     });
   });

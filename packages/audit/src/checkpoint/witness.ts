@@ -59,3 +59,36 @@ export async function addCosignatures(note: string, witnesses: readonly Witness[
 function signatureKey(sig: NoteSignature): string {
   return `${sig.name}+${sig.keyId}+${sig.signature.toString('base64')}`;
 }
+
+/**
+ * A witness over HTTP: the note is POSTed as text/plain, and the answer is
+ * either the cosigned note or just the witness's signature lines (what a
+ * c2sp.org/tlog-witness `add-checkpoint` returns), which are put under our
+ * note's text. Anything else is refused by `addCosignatures`.
+ */
+export function httpWitness(url: string, options: { timeoutMs?: number } = {}): Witness {
+  const target = new URL(url);
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+    throw new AuditError('ERR_AUDIT_INVALID', 'a witness URL is http(s)://…');
+  }
+  return {
+    async cosign(note) {
+      const res = await fetch(target, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: note,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
+      });
+      if (!res.ok) throw new AuditError('ERR_AUDIT_UNAVAILABLE', `the witness answered ${res.status}`);
+      const answer = await res.text();
+      if (answer.trim() === '') return undefined;
+      return answer.includes('\n\n') ? answer : `${note}${answer.endsWith('\n') ? answer : `${answer}\n`}`;
+    },
+  };
+}
+
+/** `file:///path` or `http(s)://…`: the witnesses an operator configures. */
+export function witnessFor(target: string): Witness {
+  const url = new URL(target);
+  return url.protocol === 'file:' ? fileWitness(decodeURIComponent(url.pathname)) : httpWitness(target);
+}

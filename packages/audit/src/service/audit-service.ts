@@ -62,6 +62,8 @@ const b64 = (b: Buffer) => b.toString('base64');
  */
 export class AuditService {
   readonly origin: string;
+  /** The last time witnesses were asked to cosign, and how it went: for the officers' integrity dashboard. */
+  witnessStatus: { at: number; ok: boolean; size: number; error?: string } | undefined;
   readonly #store: Store;
   readonly #log: MerkleLog;
   readonly #keys: CheckpointKeys;
@@ -200,7 +202,18 @@ export class AuditService {
       root: head.root,
       time: this.#clock(),
     });
-    const note = await addCosignatures(await signCheckpoint(body, key.signer), [...this.#witnesses]);
+    const signed = await signCheckpoint(body, key.signer);
+    // A witness that is down must not stop the log from publishing its own signed head.
+    let note = signed;
+    if (this.#witnesses.length > 0) {
+      try {
+        note = await addCosignatures(signed, [...this.#witnesses]);
+        this.witnessStatus = { at: this.#clock(), ok: true, size: head.size };
+      } catch (err) {
+        this.witnessStatus = { at: this.#clock(), ok: false, size: head.size, error: (err as Error).message };
+        this.#onError(err);
+      }
+    }
     // The primary key on size: an instance that signed the same size first wins; both notes say the same.
     await this.#store.exec(
       `INSERT INTO audit_checkpoints (size, root, note, at) VALUES ($1, $2, $3, $4) ON CONFLICT (size) DO NOTHING`,

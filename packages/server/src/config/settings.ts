@@ -157,6 +157,11 @@ export const settings = {
     schema: z.enum(['syslog', 'jsonl']).default('syslog'),
     doc: 'What the SIEM copy is: RFC 5424 syslog messages, or JSON lines of {index, event}.',
   },
+  auditWitnesses: {
+    env: 'ONEGATE_AUDIT_WITNESSES',
+    schema: list.default([]),
+    doc: 'Where each new checkpoint also goes to be cosigned or kept (comma-separated): file:///path or https://witness/add-checkpoint.',
+  },
   shutdownTimeoutMs: {
     env: 'ONEGATE_SHUTDOWN_TIMEOUT_MS',
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
