@@ -176,6 +176,14 @@ describe.each(engines)('the audit service on %s', (engine) => {
     ).not.toThrow();
   });
 
+  it('publishes the stored checkpoint while it is fresh, so callers cannot make it sign on every request', async () => {
+    const first = await audit.publishedCheckpoint(60_000);
+    await audit.append([event('more.work')], { clientId: 'records-app' });
+    expect(await audit.publishedCheckpoint(60_000)).toBe(first);
+    now += 60_000;
+    expect(await audit.publishedCheckpoint(60_000)).not.toBe(first);
+  });
+
   it('says clearly when an index or size is not in the log', async () => {
     const size = (await audit.inclusionProof(0)).size;
     for (const call of [

@@ -6,6 +6,7 @@ import type { Keyring, PrivacyService } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
 import { adminAccountRoutes } from './api/admin-accounts.ts';
 import { adminClientRoutes } from './api/admin-clients.ts';
+import { auditRoutes } from './api/audit.ts';
 import { authzAdminRoutes } from './api/authz-admin.ts';
 import { authzCheckRoutes } from './api/authz-check.ts';
 import { authzReviewRoutes } from './api/authz-review.ts';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
     authzReviewRoutes(deps.identity, deps.authz),
     authzAdminRoutes(deps.identity, deps.authz),
     privacyRoutes(deps.identity, deps.privacy),
+    auditRoutes(deps.identity, deps.audit),
   ]) {
     app.use(router.routes() as Koa.Middleware<RequestState>);
     app.use(router.allowedMethods() as Koa.Middleware<RequestState>);

@@ -222,6 +222,20 @@ export class AuditService {
     return (await this.#latest())!.note;
   }
 
+  /**
+   * The newest checkpoint for publishing: the stored one while it is younger
+   * than `maxAgeMs`, else a fresh one if the log grew. Anyone may ask, so
+   * asking often signs at most one checkpoint per `maxAgeMs`.
+   */
+  async publishedCheckpoint(maxAgeMs = 5000): Promise<string> {
+    const rows = await this.#store.query<{ note: string; at: number }>(
+      'SELECT note, at FROM audit_checkpoints ORDER BY size DESC LIMIT 1',
+    );
+    const latest = rows[0];
+    if (latest && this.#clock() - Number(latest.at) < maxAgeMs) return latest.note;
+    return this.checkpoint();
+  }
+
   /** The verifier key (C2SP vkey) of the current checkpoint key. */
   async vkey(): Promise<string> {
     return (await this.#keys.current()).vkey;

@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { AuditError, type AuditErrorCode } from '@onegate/audit';
 import { AuthzError, type AuthzErrorCode } from '@onegate/authz';
 import { StoreError, type StoreErrorCode } from '@onegate/store';
 import { IdentityError, type IdentityErrorCode } from '@onegate/identity';
@@ -80,6 +81,18 @@ const PRIVACY_STATUS: Record<PrivacyErrorCode, number> = {
   ERR_PRIVACY_UNAVAILABLE: 503,
 };
 
+/**
+ * A proof or stored tree that does not verify is tampering or a bug on our
+ * side, never the caller's doing: a bare 500, the detail only in our log.
+ */
+const AUDIT_STATUS: Record<AuditErrorCode, number> = {
+  ERR_AUDIT_INVALID: 400,
+  ERR_AUDIT_NOT_FOUND: 404,
+  ERR_AUDIT_CONFLICT: 409,
+  ERR_AUDIT_VERIFY: 500,
+  ERR_AUDIT_UNAVAILABLE: 503,
+};
+
 /** Codes with a name fixed by a standard rather than derived from ours. */
 const STANDARD_ERRORS: Partial<Record<string, string>> = {
   // RFC 9470: the caller can ask the person to sign in again, stronger.
@@ -119,6 +132,12 @@ export function toErrorResponse(err: unknown): Mapped {
           status,
           body: { error: STANDARD_ERRORS[err.code] ?? snake(err.code), error_description: err.message },
         };
+  }
+  if (err instanceof AuditError) {
+    const status = AUDIT_STATUS[err.code];
+    return status === 500
+      ? INTERNAL
+      : { status, body: { error: snake(err.code), error_description: err.message } };
   }
   // Koa's own client errors (ctx.throw(400), body too large …) mark themselves `expose`.
   const httpError = err as { status?: unknown; expose?: unknown; message?: unknown };
