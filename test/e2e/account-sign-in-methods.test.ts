@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SoftAuthenticator } from '@onegate/identity/testing';
 import { engines } from '@onegate/store/testing';
+import { auditRows } from './support/audit-rows.ts';
 import { Browser, type Landing } from './support/browser.ts';
 import { startPlatform, type Platform } from './support/platform.ts';
 import { LogoutReceiver } from './support/receiver.ts';
@@ -97,10 +98,9 @@ describe.each(engines)('passwords and sign-in methods on the account page on %s'
   }
 
   async function audits(subject: string, action: string) {
-    return platform.server.store.query<{ outcome: string; reason: string | null; details: string | null }>(
-      'SELECT outcome, reason, details FROM audit_events WHERE subject = $1 AND action = $2 ORDER BY seq',
-      [subject, action],
-    );
+    return (await auditRows(platform.server, action))
+      .filter((row) => row.subject === subject)
+      .map(({ outcome, reason, details }) => ({ outcome, reason, details }));
   }
 
   it('changes the password with the current one: the old one then fails, the new one works, audited', async () => {

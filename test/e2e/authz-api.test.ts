@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '@onegate/store/testing';
+import { auditRows as logged, type AuditRow } from './support/audit-rows.ts';
 import { startPlatform, type Platform } from './support/platform.ts';
 
 const DAY = 86_400_000;
@@ -11,15 +12,6 @@ interface Result {
   reason: string;
   ruleId?: string;
   delegationId?: string;
-}
-
-interface AuditRow {
-  action: string;
-  outcome: string;
-  actor: string | null;
-  client_id: string | null;
-  subject: string | null;
-  details: string | null;
 }
 
 describe.each(engines)('the authorization API on %s', (engine) => {
@@ -61,12 +53,7 @@ describe.each(engines)('the authorization API on %s', (engine) => {
   const check = async (body: Record<string, unknown>) =>
     json<Result>(await call('POST', '/check', 'app', { action: 'read', acr: 'low', ...body }), 200);
 
-  async function auditRows(action: string): Promise<AuditRow[]> {
-    return platform.server.store.query<AuditRow>(
-      'SELECT action, outcome, actor, client_id, subject, details FROM audit_events WHERE action = $1 ORDER BY seq',
-      [action],
-    );
-  }
+  const auditRows = (action: string): Promise<AuditRow[]> => logged(platform.server, action);
 
   /** Everything an officer can read back, to show that a refused request changed nothing. */
   async function policy(): Promise<unknown[]> {
@@ -556,9 +543,7 @@ describe('allow decisions sampled out of the audit', () => {
     });
     const { results } = (await res.json()) as { results: Result[] };
     expect(results.map((r) => r.allowed)).toEqual([true, false]);
-    const audited = await platform.server.store.query<{ outcome: string; details: string }>(
-      "SELECT outcome, details FROM audit_events WHERE action = 'authz.decision'",
-    );
+    const audited = await logged(platform.server, 'authz.decision');
     expect(audited.map((r) => r.outcome)).toEqual(['denied']);
     expect(audited[0]!.details).toContain(results[1]!.decisionId);
   });

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SoftAuthenticator } from '@onegate/identity/testing';
+import { auditRows } from './support/audit-rows.ts';
 import { Browser } from './support/browser.ts';
 import { startPlatform, type Platform } from './support/platform.ts';
 
@@ -98,10 +99,10 @@ describe('a passkey as the second factor after a password', () => {
     );
     const result = await browser.postJson(verifyUrl, { response: phished }, { 'x-csrf-token': csrf });
     expect(result.status).toBe(401);
-    const events = await platform.server.store.query<{ outcome: string; reason: string }>(
-      "SELECT outcome, reason FROM audit_events WHERE action = 'login.passkey' AND outcome = 'failure'",
+    const events = (await auditRows(platform.server, 'login.passkey')).filter((e) => e.outcome === 'failure');
+    expect(events).toContainEqual(
+      expect.objectContaining({ outcome: 'failure', reason: 'verification_failed' }),
     );
-    expect(events).toContainEqual({ outcome: 'failure', reason: 'verification_failed' });
   });
 
   it('refuses a passkey answer without the page token', async () => {

@@ -1,17 +1,8 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '@onegate/store/testing';
+import { auditRows as logged, type AuditRow } from './support/audit-rows.ts';
 import { startPlatform, type Platform } from './support/platform.ts';
-
-interface AuditRow {
-  action: string;
-  outcome: string;
-  actor: string | null;
-  client_id: string | null;
-  subject: string | null;
-  reason: string | null;
-  details: string | null;
-}
 
 type Who = 'writer' | 'reader' | 'encryptOnly';
 
@@ -59,12 +50,7 @@ describe.each(engines)('the privacy API on %s', (engine) => {
     return results.map((r) => r.ciphertext);
   }
 
-  async function auditRows(action: string): Promise<AuditRow[]> {
-    return platform.server.store.query<AuditRow>(
-      'SELECT action, outcome, actor, client_id, subject, reason, details FROM audit_events WHERE action = $1 ORDER BY seq',
-      [action],
-    );
-  }
+  const auditRows = (action: string): Promise<AuditRow[]> => logged(platform.server, action);
 
   beforeAll(async () => {
     // A small daily allowance, so that a test can go over it.

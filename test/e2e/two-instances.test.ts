@@ -40,7 +40,7 @@ describe.runIf(postgresUrl)('two instances on one PostgreSQL', () => {
     // A third party to the database, like the CLI: registers apps and accounts.
     store = await db.open();
     // The servers' own master key and privacy KEK, from the shared data folder.
-    adminKeys = await identityAdmin(store, dataDir);
+    adminKeys = await identityAdmin(store, dataDir, issuer);
     admin = adminKeys.services;
     await admin.accounts.create({ username: 'li.wei', password: PASSWORD });
   });

@@ -1,48 +1,130 @@
 import type { Command } from 'commander';
+import type { AuditService } from '@onegate/audit';
 import { AuthzError, type AuthzService } from '@onegate/authz';
 import {
   identityServices,
   IdentityError,
   loadMasterKey,
-  StoreAuditSink,
   type IdentityErrorCode,
   type IdentityServices,
   type MasterKey,
 } from '@onegate/identity';
 import { isPrivacyError, kekFromBase64, loadKek, type Keyring, type LoadedKek } from '@onegate/privacy';
 import {
+  createAudit,
   loadConfig,
   migrateAll,
   PREVIOUS_KEK_ENV,
   startAuthz,
   startKeyring,
   type Config,
+  type ServerKeks,
 } from '@onegate/server';
 import { openStore, type MigrationResult, type Store } from '@onegate/store';
 
-/** What an identity command runs with. */
-export interface CliContext {
+/** What every command that changes the platform runs with. */
+export interface PlatformContext {
   config: Config;
   store: Store;
+  migrations: MigrationResult[];
+  /** Started on the store; seals personal data, secrets and the audit log's checkpoint keys. */
+  keyring: Keyring;
+  /**
+   * The tamper-evident audit log: the keyring and every service the command
+   * makes write their acts here (actor `operator` where they act for the CLI).
+   */
+  audit: AuditService;
+}
+
+/**
+ * Opens the configured database, migrates it, starts the keyring on `keks`
+ * and the audit log on the keyring, and runs `run`. Afterwards, whatever
+ * happened: the audit log is closed (every event committed, a last
+ * checkpoint signed), then the keyring stopped, then the store closed. The
+ * caller loads the KEKs first, so that a command refused for want of one
+ * touches no database. The log runs no timers (checkpoints, retention): a
+ * command is short, and the checkpoint at close covers what it wrote.
+ */
+export async function withPlatformServices(
+  config: Config,
+  keks: ServerKeks,
+  run: (context: PlatformContext) => Promise<void>,
+): Promise<void> {
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const migrations = await migrateAll(store);
+    const { audit, start } = createAudit(config, store, reportError, {
+      checkpointIntervalMs: 0,
+      pruneIntervalMs: 0,
+    });
+    let keyring: Keyring;
+    try {
+      keyring = await startKeyring(config, store, keks, audit, reportError);
+    } catch (err) {
+      // A KEK that does not match: no checkpoint without a keyring, but what was written is kept.
+      await audit.flush();
+      throw err;
+    }
+    try {
+      try {
+        await start(keyring);
+        await run({ config, store, migrations, keyring, audit });
+      } finally {
+        await audit.close();
+      }
+    } finally {
+      await keyring.stop();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/** A background failure (a checkpoint, the change feed): said on stderr, the command goes on. */
+function reportError(err: unknown): void {
+  process.stderr.write(`onegate: ${err instanceof Error ? err.message : String(err)}\n`);
+}
+
+/**
+ * The privacy key-encryption key (created only when `create`, saying so
+ * unless `quiet`) and, during a KEK rotation, the previous one from
+ * ONEGATE_PRIVACY_PREVIOUS_KEK, which only unwraps, as in the server.
+ */
+async function loadCliKeks(
+  config: Config,
+  options: { create: boolean; quiet?: boolean },
+): Promise<{ keks: ServerKeks; loaded: LoadedKek }> {
+  const loaded = await loadKek({ env: process.env, dataDir: config.dataDir, create: options.create });
+  if (loaded.source === 'created' && !options.quiet) {
+    process.stderr.write(
+      `onegate: created a new development privacy key-encryption key ${loaded.path}; back it up apart from the database, encrypted personal data depends on it\n`,
+    );
+  }
+  const previous = process.env[PREVIOUS_KEK_ENV];
+  const previousKeks =
+    previous === undefined || previous === '' ? [] : [kekFromBase64(previous, PREVIOUS_KEK_ENV)];
+  return { keks: { kek: loaded.kek, previousKeks }, loaded };
+}
+
+/** What an identity command runs with. */
+export interface CliContext extends PlatformContext {
   masterKey: MasterKey;
   /** The privacy key-encryption key and where it came from (`created` by this run, for `onegate init`). */
   kek: LoadedKek;
-  /** Started on the store; seals accounts' personal data, TOTP secrets and signing keys. */
-  keyring: Keyring;
-  migrations: MigrationResult[];
   services: IdentityServices;
 }
 
 /**
- * Runs `run` with the identity services on the configured database, and
- * always stops the keyring and closes the store. A missing master key or
- * privacy key-encryption key is created only in development or by
- * `onegate init` (`createMasterKey`): in production their absence means
- * init has not run. Both are loaded before the database is touched, so a
- * command refused for want of one migrates nothing. Identity errors end the
- * process with their exit code (see `exitCodeFor`); privacy errors too:
- * invalid input 2, anything else 1 (a key-encryption key that is missing or
- * does not match the database's keys, a value that will not open).
+ * Runs `run` with the identity services on the configured database, audited
+ * to the audit log, and always closes the log, stops the keyring and closes
+ * the store. A missing master key or privacy key-encryption key is created
+ * only in development or by `onegate init` (`createMasterKey`): in
+ * production their absence means init has not run. Both are loaded before
+ * the database is touched, so a command refused for want of one migrates
+ * nothing. Identity errors end the process with their exit code (see
+ * `exitCodeFor`); privacy errors too: invalid input 2, anything else 1 (a
+ * key-encryption key that is missing or does not match the database's keys,
+ * a value that will not open).
  */
 export async function withIdentity(
   run: (context: CliContext) => Promise<void>,
@@ -58,96 +140,79 @@ export async function withIdentity(
         `onegate: created a new development master key ${masterKey.path}; back it up, sealed secrets depend on it\n`,
       );
     }
-    const kek = await loadKek({ env: process.env, dataDir: config.dataDir, create });
-    if (kek.source === 'created' && !options.createMasterKey) {
-      process.stderr.write(
-        `onegate: created a new development privacy key-encryption key ${kek.path}; back it up apart from the database, encrypted personal data depends on it\n`,
-      );
-    }
-    // During a KEK rotation the old KEK still unwraps, as in the server.
-    const previous = process.env[PREVIOUS_KEK_ENV];
-    const previousKeks = previous === undefined ? [] : [kekFromBase64(previous, PREVIOUS_KEK_ENV)];
-    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    try {
-      const migrations = await migrateAll(store);
-      const audit = new StoreAuditSink(store);
-      const keyring = await startKeyring(config, store, { kek: kek.kek, previousKeks }, audit, (err) => {
-        process.stderr.write(`onegate: ${err instanceof Error ? err.message : String(err)}\n`);
+    const { keks, loaded: kek } = await loadCliKeks(config, {
+      create,
+      quiet: options.createMasterKey === true,
+    });
+    await withPlatformServices(config, keks, async (platform) => {
+      const services = identityServices({
+        store: platform.store,
+        audit: platform.audit,
+        keyring: platform.keyring,
+        masterKey: masterKey.key,
+        passwordHash: {
+          memoryKiB: config.argon2MemoryKiB,
+          timeCost: config.argon2TimeCost,
+          parallelism: config.argon2Parallelism,
+        },
+        development,
+        issuer: config.issuer,
       });
-      try {
-        const services = identityServices({
-          store,
-          audit,
-          keyring,
-          masterKey: masterKey.key,
-          passwordHash: {
-            memoryKiB: config.argon2MemoryKiB,
-            timeCost: config.argon2TimeCost,
-            parallelism: config.argon2Parallelism,
-          },
-          development,
-          issuer: config.issuer,
-        });
-        await run({ config, store, masterKey, kek, keyring, migrations, services });
-      } finally {
-        await keyring.stop();
-        await audit.flush();
-      }
-    } finally {
-      await store.close();
-    }
+      await run({ ...platform, masterKey, kek, services });
+    });
   } catch (err) {
     if (err instanceof IdentityError) {
       process.stderr.write(`onegate: ${err.message}\n`);
       process.exit(exitCodeFor(err.code));
     }
-    if (isPrivacyError(err)) {
-      process.stderr.write(`onegate: ${err.message}\n`);
-      process.exit(err.code === 'ERR_PRIVACY_INVALID' ? 2 : 1);
-    }
+    exitOnPrivacyError(err);
     throw err;
   }
 }
 
 /** What a policy command runs with. */
-export interface AuthzCliContext {
-  config: Config;
-  store: Store;
+export interface AuthzCliContext extends PlatformContext {
   /** The stored policy, loaded; `authz.replace(policySet, 'operator')` is `onegate policy load`. */
   authz: AuthzService;
 }
 
 /**
  * Runs `run` with the authorization service on the configured database; a
- * running server sees its changes through the change feed. Every audit event
- * is committed before the store closes. Authorization errors end the process:
- * invalid input 2, anything else (not found, conflict) 1.
+ * running server sees its changes through the change feed. Its acts go to
+ * the audit log, whose checkpoints the keyring seals: the privacy
+ * key-encryption key is loaded first, as for the identity commands (created
+ * only in development), before the database is touched. Every audit event
+ * is committed before the store closes. Authorization errors end the
+ * process: invalid input 2, anything else (not found, conflict) 1; privacy
+ * errors (a missing or wrong key-encryption key) likewise.
  */
 export async function withAuthz(run: (context: AuthzCliContext) => Promise<void>): Promise<void> {
   try {
     const config = loadConfig();
-    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    try {
-      await migrateAll(store);
-      const audit = new StoreAuditSink(store);
-      const authz = await startAuthz(config, store, audit, (err) => {
-        process.stderr.write(`onegate: ${err instanceof Error ? err.message : String(err)}\n`);
-      });
+    const { keks } = await loadCliKeks(config, { create: config.env === 'development' });
+    await withPlatformServices(config, keks, async (platform) => {
+      const authz = await startAuthz(config, platform.store, platform.audit, reportError);
       try {
-        await run({ config, store, authz });
+        await run({ ...platform, authz });
       } finally {
         await authz.stop();
-        await audit.flush();
       }
-    } finally {
-      await store.close();
-    }
+    });
   } catch (err) {
     if (err instanceof AuthzError) {
       process.stderr.write(`onegate: ${err.message}\n`);
       process.exit(err.code === 'ERR_AUTHZ_INVALID' ? 2 : 1);
     }
+    exitOnPrivacyError(err);
     throw err;
+  }
+}
+
+/** A privacy error ends the process: invalid input 2, anything else 1. */
+function exitOnPrivacyError(err: unknown): void {
+  if (isPrivacyError(err)) {
+    process.stderr.write(`onegate: ${err.message}\n`);
+    process.exit(err.code === 'ERR_PRIVACY_INVALID' ? 2 : 1);
   }
 }
 

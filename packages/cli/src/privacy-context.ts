@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs';
-import { StoreAuditSink } from '@onegate/identity';
+import type { AuditService } from '@onegate/audit';
 import {
   kekFromBase64,
-  Keyring,
   loadKek,
   loadLocalKek,
   PrivacyError,
   type KeyEncryptionKey,
+  type Keyring,
   type PrivacyErrorCode,
 } from '@onegate/privacy';
-import { loadConfig, migrateAll, type Config } from '@onegate/server';
-import { openStore, type Store } from '@onegate/store';
+import { loadConfig, type Config } from '@onegate/server';
+import type { Store } from '@onegate/store';
+import { withPlatformServices } from './context.ts';
 
 /**
  * The KEK being rotated out, in base64, while every data key is moved to the
@@ -26,8 +27,8 @@ export interface KeyringCliContext {
   config: Config;
   store: Store;
   keyring: Keyring;
-  /** The keyring's audit sink; `rewrapColumn` audits through it too. */
-  audit: StoreAuditSink;
+  /** The audit log the keyring writes to; `rewrapColumn` audits through it too. */
+  audit: AuditService;
 }
 
 export interface KeyringCliOptions {
@@ -37,8 +38,9 @@ export interface KeyringCliOptions {
 
 /**
  * Runs `run` with a started keyring on the configured database, audited to
- * `audit_events` (actor `operator`), and always stops the keyring and closes
- * the store. The KEK is loaded before the database is touched: a missing one
+ * the audit log (actor `operator`), and always closes the log (every event
+ * committed, a last checkpoint signed), stops the keyring and closes the
+ * store. The KEK is loaded before the database is touched: a missing one
  * is created only in development; in production its absence means
  * `onegate init` has not run, and nothing is migrated. A previous KEK (from
  * ONEGATE_PRIVACY_PREVIOUS_KEK or `previousKekFile`) is held for unwrapping
@@ -61,30 +63,9 @@ export async function withKeyring(
       );
     }
     const previousKeks = await loadPreviousKeks(loaded.kek, options.previousKekFile);
-    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    try {
-      await migrateAll(store);
-      const audit = new StoreAuditSink(store);
-      const keyring = new Keyring({
-        store,
-        kek: loaded.kek,
-        previousKeks,
-        audit,
-        algorithm: config.privacyAlgorithm,
-        onError: (err) => {
-          process.stderr.write(`onegate: ${err instanceof Error ? err.message : String(err)}\n`);
-        },
-      });
-      await keyring.start();
-      try {
-        await run({ config, store, keyring, audit });
-      } finally {
-        await keyring.stop();
-        await audit.flush();
-      }
-    } finally {
-      await store.close();
-    }
+    await withPlatformServices(config, { kek: loaded.kek, previousKeks }, ({ store, keyring, audit }) =>
+      run({ config, store, keyring, audit }),
+    );
   } catch (err) {
     if (err instanceof PrivacyError) {
       process.stderr.write(`onegate: ${err.message} [${err.code}]\n`);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthzService, authzMigrations } from '@onegate/authz';
 import { engines, eventually } from '@onegate/store/testing';
 import { withAuthz } from '../src/context.ts';
+import { auditRows } from './audit-rows.ts';
 import { cliDatabase, type CliDatabase } from './run-onegate.ts';
 
 /** What `onegate policy load` does with a policy set it read from files. */
@@ -42,10 +43,10 @@ describe.each(engines)('withAuthz (%s)', (engine) => {
     });
     expect(counts).toMatchObject({ before: { departments: 0 }, after: { departments: 1, rules: 1 } });
 
-    const events = await serverStore.query<{ actor: string; outcome: string }>(
-      "SELECT actor, outcome FROM audit_events WHERE action = 'authz.policy_replace'",
-    );
-    expect(events).toEqual([{ actor: 'operator', outcome: 'success' }]);
+    const events = await auditRows(serverStore, 'authz.policy_replace');
+    expect(events.map(({ actor, outcome }) => ({ actor, outcome }))).toEqual([
+      { actor: 'operator', outcome: 'success' },
+    ]);
     await eventually(() => running.engine.department('tax') !== undefined, 1000);
     await running.stop();
   });

@@ -18,6 +18,7 @@ import {
 import { migrateAll } from '@onegate/server';
 import type { Store } from '@onegate/store';
 import { engines } from '@onegate/store/testing';
+import { auditRows } from './audit-rows.ts';
 import { cliDatabase, json, onegate, type CliDatabase, type Result } from './run-onegate.ts';
 
 const bin = fileURLToPath(new URL('../bin/onegate.js', import.meta.url));
@@ -111,10 +112,11 @@ describe.each(engines)('onegate privacy keys (%s)', { timeout: 60_000 }, (engine
   }
 
   async function audited(action: string) {
-    return store.query<{ actor: string; subject: string | null; details: string }>(
-      'SELECT actor, subject, details FROM audit_events WHERE action = $1 ORDER BY seq',
-      [action],
-    );
+    return (await auditRows(store, action)).map(({ actor, subject, details }) => ({
+      actor,
+      subject,
+      details: details!,
+    }));
   }
 
   beforeAll(async () => {

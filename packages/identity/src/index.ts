@@ -9,7 +9,7 @@ export {
 export type { Account, DepartmentRole, IdentityAssurance } from './accounts/account.ts';
 export type { AccountUpdate, NewAccount } from './accounts/account-service.ts';
 export { identityEncryptedColumns } from './personal-data/encrypted-columns.ts';
-export { StoreAuditSink, type AuditEvent, type AuditSink } from './audit/audit-sink.ts';
+export type { AuditEvent, AuditSink } from './audit/audit-sink.ts';
 export type { ClientInput } from './clients/client-input.ts';
 export type { ClientInfo, CreatedClient } from './clients/client-registry.ts';
 export { PLATFORM_SCOPES, OIDC_SCOPES } from './clients/scopes.ts';

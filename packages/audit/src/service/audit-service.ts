@@ -329,16 +329,19 @@ export class AuditService {
     }
   }
 
+  /**
+   * Masks personal data in `reason` and every value of `details`, declared
+   * encrypted or not: the detector never alters a ciphertext envelope, so a
+   * real one is kept whole, and a value wrongly declared encrypted is still
+   * masked rather than trusted.
+   */
   #mask(event: AuditEvent): AuditEvent {
     const masker = this.#masker;
     if (!masker) return event;
-    const sealed = new Set(event.encryptedDetails ?? []);
     const details =
       event.details === undefined
         ? undefined
-        : Object.fromEntries(
-            Object.entries(event.details).map(([k, v]) => [k, sealed.has(k) ? v : masker.json(v)]),
-          );
+        : Object.fromEntries(Object.entries(event.details).map(([k, v]) => [k, masker.json(v)]));
     return {
       ...event,
       ...(event.reason === undefined ? {} : { reason: masker.text(event.reason) }),
