@@ -3,6 +3,7 @@
  * run. Prints ratios against targets for information; never fails on timings.
  */
 import { cpus, totalmem } from 'node:os';
+import * as audit from './audit.ts';
 import * as authz from './authz.ts';
 import * as clientCredentials from './client-credentials.ts';
 import type { Outcome } from './harness.ts';
@@ -14,6 +15,7 @@ const benchmarks: Record<string, () => Promise<Outcome>> = {
   'password-sign-in': passwordSignIn.run,
   'authz-decisions': authz.run,
   'privacy-fields': privacy.run,
+  'audit-log': audit.run,
 };
 
 const asked = process.argv.slice(2);

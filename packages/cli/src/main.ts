@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAudit } from './commands/audit.ts';
 import { registerClient } from './commands/client.ts';
 import { registerInit } from './commands/init.ts';
 import { registerKeys } from './commands/keys.ts';
@@ -27,5 +28,6 @@ registerSecondFactor(program);
 registerKeys(program);
 registerPolicy(program);
 registerPrivacy(program);
+registerAudit(program);
 
 program.parseAsync(process.argv).catch(fail);
