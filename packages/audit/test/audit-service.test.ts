@@ -184,6 +184,20 @@ describe.each(engines)('the audit service on %s', (engine) => {
     expect(await audit.publishedCheckpoint(60_000)).not.toBe(first);
   });
 
+  it('rotates its checkpoint key: new checkpoints under the new key, old ones still checkable, the act audited', async () => {
+    const before = await audit.checkpoint();
+    const oldKey = await audit.vkey();
+    await audit.append([event('before.rotation')], { clientId: 'records-app' });
+    const newKey = await audit.rotateKey('operator');
+    expect(newKey).not.toBe(oldKey);
+    const after = await audit.checkpoint();
+    expect(() => openCheckpoint(after, [ed25519NoteVerifier(newKey)], { origin: ORIGIN })).not.toThrow();
+    expect(() => openCheckpoint(after, [ed25519NoteVerifier(oldKey)], { origin: ORIGIN })).toThrow();
+    expect(() => openCheckpoint(before, [ed25519NoteVerifier(oldKey)], { origin: ORIGIN })).not.toThrow();
+    const { events } = await audit.query({ action: 'audit.checkpoint_key.rotate' });
+    expect(events[0]!.event).toMatchObject({ actor: { id: 'operator' }, details: { current: newKey } });
+  });
+
   it('says clearly when an index or size is not in the log', async () => {
     const size = (await audit.inclusionProof(0)).size;
     for (const call of [

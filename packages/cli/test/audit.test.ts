@@ -355,4 +355,14 @@ describe('onegate audit (sqlite)', { timeout: 90_000 }, () => {
         .map((l) => l.split('  ')[1]),
     ).toEqual(['#62', '#63', '#64']);
   });
+
+  it('key --rotate makes a new signing key; checkpoints signed before still verify', async () => {
+    const before = (await run('audit', 'key')).stdout.trim();
+    const rotated = await run('audit', 'key', '--rotate');
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout.trim()).not.toBe(before);
+    expect((await run('audit', 'key')).stdout.trim()).toBe(rotated.stdout.trim());
+    const verified = await run('audit', 'verify');
+    expect(verified.code, verified.stderr).toBe(0);
+  });
 });

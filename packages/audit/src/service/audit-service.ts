@@ -236,6 +236,24 @@ export class AuditService {
     return this.checkpoint();
   }
 
+  /**
+   * A new checkpoint signing key. Checkpoints signed before stay checkable
+   * (the old key remains a verifier); the act is audited, then the next
+   * checkpoint is signed with the new key. Publish the new vkey.
+   */
+  async rotateKey(actor: string): Promise<string> {
+    const old = await this.vkey();
+    const { vkey } = await this.#keys.rotate();
+    await this.write({
+      action: 'audit.checkpoint_key.rotate',
+      outcome: 'success',
+      actor,
+      details: { previous: old, current: vkey },
+    });
+    await this.checkpoint();
+    return vkey;
+  }
+
   /** The verifier key (C2SP vkey) of the current checkpoint key. */
   async vkey(): Promise<string> {
     return (await this.#keys.current()).vkey;

@@ -247,19 +247,20 @@ ${EXIT_CODES_HELP}`,
     .command('key')
     .description('print the verifier key (C2SP vkey) that checks checkpoints: publish it')
     .option('--json', 'print the origin and the vkey as JSON')
+    .option('--rotate', 'make a new signing key first (old checkpoints stay checkable); audited')
     .addHelpText(
       'after',
-      `${examples('onegate audit key > published-audit.vkey')}
+      `${examples('onegate audit key > published-audit.vkey', 'onegate audit key --rotate > published-audit.vkey')}
 
 Publish the key apart from OneGate (a website, a signed letter): a verifier
 who takes it from the same database it checks trusts that database. The first
 run makes the signing key, sealed under the privacy KEK.
 ${EXIT_CODES_HELP}`,
     )
-    .action((options: { json?: boolean }) =>
+    .action((options: { json?: boolean; rotate?: boolean }) =>
       withAudit(
         async ({ audit }) => {
-          const vkey = await audit.vkey();
+          const vkey = options.rotate ? await audit.rotateKey('operator') : await audit.vkey();
           if (options.json) printJson({ origin: audit.origin, vkey });
           else printLines([vkey]);
         },
