@@ -89,7 +89,7 @@ export {
 } from './merkle/proofs.ts';
 export { rootFromInclusion, verifyConsistency, verifyInclusion } from './merkle/verify.ts';
 export { CheckpointKeys, type CheckpointKey, type KeySealer } from './service/checkpoint-keys.ts';
-export { toEventInput, type ComponentEvent } from './service/component-event.ts';
+export { toEventInput, type ComponentAuditSink, type ComponentEvent } from './service/component-event.ts';
 export {
   decodeCursor,
   encodeCursor,

@@ -21,6 +21,11 @@ export interface ComponentEvent {
   sealedDetails?: readonly string[] | undefined;
 }
 
+/** Where a component writes what it did; `write` resolves once the event is durable. */
+export interface ComponentAuditSink {
+  write(event: ComponentEvent): Promise<void>;
+}
+
 const SERVICE_ACTORS = new Set(['operator', 'system']);
 const ID = /^[\x21-\x7e]{1,128}$/;
 

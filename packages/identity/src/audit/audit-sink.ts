@@ -1,44 +1,14 @@
+import type { ComponentAuditSink, ComponentEvent } from '@onegate/audit';
 import type { MigrationSet } from '@onegate/store';
 
 /**
- * What happened, in the fields every later audit consumer needs; `details`
- * never holds secrets. The sink masks personal data in `reason` and
- * `details` before it is stored (the server's is the tamper-evident log of
- * `@onegate/audit`); the fields that name someone on purpose (`actor`,
- * `clientId`, `subject`, `sessionId`, `address`) are kept.
+ * What identity did, in the audit log's component shape: the log masks
+ * personal data in `reason` and `details` before storing them, keeps the
+ * fields that name someone on purpose (`actor`, `clientId`, `subject`,
+ * `sessionId`, `address`), and leaves `sealedDetails` envelopes whole.
  */
-export interface AuditEvent {
-  action: string;
-  outcome: 'success' | 'failure' | 'denied';
-  /** Who acted: an account id, a client id, or `operator` for the CLI. */
-  actor?: string | undefined;
-  /** The app the act was for. */
-  clientId?: string | undefined;
-  /** Whose data or account it touched. */
-  subject?: string | undefined;
-  address?: string | undefined;
-  sessionId?: string | undefined;
-  /** Free text; masked. */
-  reason?: string | undefined;
-  /** Facts about the act, stored as JSON; masked at every depth. */
-  details?: Record<string, unknown> | undefined;
-  /**
-   * Keys of `details` whose values are already encrypted: an `og1:` envelope
-   * from `sealField`, or an array of them. They are stored exactly as given,
-   * without being scanned. A declared value that is not an envelope is
-   * masked like any other, so a wrong declaration cannot leak a value.
-   */
-  sealedDetails?: readonly string[] | undefined;
-}
-
-/**
- * Where identity writes what it did: the tamper-evident log of
- * `@onegate/audit` (`AuditService.write`) in the server and the CLI. A write
- * resolves once the event is durable.
- */
-export interface AuditSink {
-  write(event: AuditEvent): Promise<void>;
-}
+export type AuditEvent = ComponentEvent;
+export type AuditSink = ComponentAuditSink;
 
 /**
  * The table of the simple sink identity wrote to before the Merkle audit log:
