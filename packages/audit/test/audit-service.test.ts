@@ -114,6 +114,31 @@ describe.each(engines)('the audit service on %s', (engine) => {
     expect((await leafOf(first)).details).toEqual({ phone: envelope, note: '138****8000' });
   });
 
+  it('keeps OneGate’s own actions for OneGate, and searches by the app that really wrote an event', async () => {
+    for (const forged of [
+      event('privacy.decrypt', { target: { subject: 'citizen-1' } }),
+      event('login'),
+      { ...event('record.read'), actor: { type: 'service', id: 'onegate' } },
+    ]) {
+      const err = await audit.append([forged], { clientId: 'records-app' }).catch((e: unknown) => e);
+      expect(isAuditError(err, 'ERR_AUDIT_INVALID')).toBe(true);
+    }
+    await audit.append([event('record.claimed', { source: { clientId: 'other-app' } })], {
+      clientId: 'records-app',
+    });
+    expect((await audit.query({ action: 'record.claimed', clientId: 'other-app' })).events).toEqual([]);
+    expect((await audit.query({ action: 'record.claimed', clientId: 'records-app' })).events).toHaveLength(1);
+  });
+
+  it('refuses details nested deeper than 16 levels with a clear error, not a crash', async () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const err = await audit
+      .append([event('record.read', { details: { deep } })], { clientId: 'records-app' })
+      .catch((e: unknown) => e);
+    expect(isAuditError(err, 'ERR_AUDIT_INVALID')).toBe(true);
+  });
+
   it('refuses a batch with one bad event, naming it, and appends nothing', async () => {
     const before = (await audit.inclusionProof(0)).size;
     const err = await audit

@@ -79,7 +79,7 @@ describe('witnesses', () => {
   }
 
   const append = (audit: AuditService, action: string) =>
-    audit.append([{ actor: { type: 'service', id: 'test' }, action, outcome: 'success' }], { clientId: 't' });
+    audit.append([{ actor: { type: 'app', id: 'test' }, action, outcome: 'success' }], { clientId: 't' });
 
   it('adds an HTTP witness’s cosignature and hands each checkpoint to a file witness', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'onegate-witness-')), 'checkpoints.txt');

@@ -7,6 +7,8 @@ export interface PlatformCaller {
   scopes: string[];
   /** The account the token acts for, when it came from a sign-in; absent for client credentials. */
   accountId?: string | undefined;
+  /** The sign-in level the token itself states (`acr` claim), if any: never taken from a request body. */
+  acr?: string | undefined;
 }
 
 /**
@@ -30,7 +32,8 @@ export async function verifyPlatformToken(
     if (typeof clientId !== 'string') throw new Error('no client_id');
     const scope = typeof payload['scope'] === 'string' ? payload['scope'] : '';
     const accountId = payload.sub !== undefined && payload.sub !== clientId ? payload.sub : undefined;
-    return { clientId, scopes: scope.split(' ').filter(Boolean), accountId };
+    const acr = typeof payload['acr'] === 'string' ? payload['acr'] : undefined;
+    return { clientId, scopes: scope.split(' ').filter(Boolean), accountId, acr };
   } catch {
     throw new IdentityError('ERR_INVALID_TOKEN', 'the access token is not valid for this API');
   }

@@ -96,12 +96,27 @@ describe('PrivacyService', () => {
 
   it('takes the signed-in person of the token as the actor, and refuses an app naming someone else for them', async () => {
     const ciphertext = await sealOne('asthma');
-    const person = { ...app, accountId: 'dr-wu' };
+    const person = { ...app, accountId: 'dr-wu', acr: 'urn:onegate:acr:high' };
     asked.length = 0;
-    await service().decrypt({ purpose: 'treatment', acr: 'high', items: [{ ciphertext, ...place }] }, person);
-    expect(asked[0]!.actor).toBe('dr-wu');
-    const err = await rejected(decrypt(ciphertext, { actor: 'dr-li' }, person));
+    await service().decrypt({ purpose: 'treatment', items: [{ ciphertext, ...place }] }, person);
+    expect(asked[0]).toMatchObject({ actor: 'dr-wu', acr: 'high' });
+    const err = await rejected(decrypt(ciphertext, { actor: 'dr-li', acr: undefined }, person));
     expect(isPrivacyError(err, 'ERR_PRIVACY_INVALID')).toBe(true);
+  });
+
+  it('believes only the token about a person’s own sign-in: a body acr is refused, a token without one is too weak', async () => {
+    const ciphertext = await sealOne('migraine');
+    const password = { ...app, accountId: 'dr-wu', acr: 'urn:onegate:acr:low' };
+    const claimed = await rejected(
+      service().decrypt({ purpose: 'treatment', acr: 'high', items: [{ ciphertext, ...place }] }, password),
+    );
+    expect(isPrivacyError(claimed, 'ERR_PRIVACY_INVALID')).toBe(true);
+    for (const caller of [password, { ...app, accountId: 'dr-wu' }]) {
+      const weak = await rejected(
+        service().decrypt({ purpose: 'treatment', items: [{ ciphertext, ...place }] }, caller),
+      );
+      expect(isPrivacyError(weak, 'ERR_PRIVACY_INSUFFICIENT_AUTHENTICATION')).toBe(true);
+    }
   });
 
   it('refuses a person below the sign-in floor, but not an app acting for itself', async () => {
@@ -182,7 +197,12 @@ describe('PrivacyService', () => {
   });
 
   it('refuses an app naming the blind-index root or a subject key as its field key', async () => {
-    for (const keyId of ['blind-index-root', 'subject.patient-1']) {
+    for (const keyId of [
+      'blind-index-root',
+      'subject.patient-1',
+      'identity.accounts.phone',
+      'audit.checkpoint_keys.private_key',
+    ]) {
       const err = await rejected(service().encrypt({ items: [{ value: 'x', ...place, keyId }] }, app));
       expect(isPrivacyError(err, 'ERR_PRIVACY_INVALID')).toBe(true);
     }

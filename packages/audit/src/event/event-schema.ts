@@ -72,9 +72,27 @@ const sourceSchema = z
   })
   .strict();
 
+/** Nesting deeper than this is refused before anything recursive looks at it. */
+export const MAX_DETAILS_DEPTH = 16;
+
+/** Depth and node count without recursion, so a hostile nesting cannot overflow the stack. */
+function shallowEnough(value: unknown): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  let nodes = 0;
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (++nodes > MAX_DETAILS_BYTES) return false;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_DETAILS_DEPTH) return false;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
 const detailsSchema = z
   .record(z.string().max(128), z.unknown())
-  .refine((d) => Buffer.byteLength(JSON.stringify(d), 'utf8') <= MAX_DETAILS_BYTES, {
+  .refine(shallowEnough, { message: `at most ${MAX_DETAILS_DEPTH} levels deep` })
+  .refine((d) => shallowEnough(d) && Buffer.byteLength(JSON.stringify(d), 'utf8') <= MAX_DETAILS_BYTES, {
     message: `at most ${MAX_DETAILS_BYTES} bytes of JSON`,
   });
 

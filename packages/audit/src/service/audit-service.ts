@@ -44,6 +44,12 @@ export interface AuditServiceOptions {
 
 export const MAX_EVENTS_PER_BATCH = 10_000;
 
+/** The writer name of OneGate's own components. */
+const ONEGATE_WRITER = 'onegate';
+/** Actions only OneGate records: an app cannot put a forged decrypt or sign-in in someone's history. */
+const RESERVED_ACTIONS =
+  /^(privacy|audit|authz|account|login|logout|token|consent|grant|address|onegate)(\.|$)/;
+
 export interface Proof {
   index?: number;
   from?: number;
@@ -79,6 +85,7 @@ export class AuditService {
   #timer: NodeJS.Timeout | undefined;
   #pruneTimer: NodeJS.Timeout | undefined;
   #pruning: Promise<number> | undefined;
+  #checkpointing: Promise<string> | undefined;
 
   constructor(options: AuditServiceOptions) {
     this.origin = options.origin;
@@ -163,6 +170,15 @@ export class AuditService {
     const entries = inputs.map((input, i) => {
       const where = inputs.length > 1 ? `events[${i}]: ` : '';
       const event = this.#mask(parseEvent(input, { at: now, by: writer.clientId }, where));
+      if (
+        writer.clientId !== ONEGATE_WRITER &&
+        (RESERVED_ACTIONS.test(event.action) || event.actor.type === 'service')
+      ) {
+        throw new AuditError(
+          'ERR_AUDIT_INVALID',
+          `${where}actions ${RESERVED_ACTIONS.source} and actor type service are OneGate's own; name the app's action`,
+        );
+      }
       let leaf: Buffer;
       try {
         leaf = canonicalJson(event);
@@ -185,13 +201,18 @@ export class AuditService {
 
   /** The `AuditSink` of OneGate's own components: resolves once the event is durable. */
   async write(event: ComponentEvent): Promise<void> {
-    await this.append([toEventInput(event)], { clientId: 'onegate' });
+    await this.append([toEventInput(event)], { clientId: ONEGATE_WRITER });
   }
 
   // ---- checkpoints
 
-  /** Signs the current tree head (once per size) and returns the newest checkpoint note. */
-  async checkpoint(): Promise<string> {
+  /** Signs the current tree head (once per size) and returns the newest checkpoint note; one at a time. */
+  checkpoint(): Promise<string> {
+    this.#checkpointing ??= this.#checkpoint().finally(() => (this.#checkpointing = undefined));
+    return this.#checkpointing;
+  }
+
+  async #checkpoint(): Promise<string> {
     const head = await this.#log.head();
     const latest = await this.#latest();
     if (latest && latest.size === head.size) return latest.note;
@@ -388,7 +409,10 @@ function columnsOf(event: AuditEvent, now: number): EntryColumns {
     subject: event.target?.subject ?? null,
     outcome: event.outcome,
     department: event.actor.department ?? null,
-    clientId: event.source?.clientId ?? event.recorded.by,
+    // The app that wrote it, as authenticated: a writer's own `source.clientId` is its claim, not searched by.
+    // OneGate's components record the app they acted for there.
+    clientId:
+      event.recorded.by === ONEGATE_WRITER ? (event.source?.clientId ?? ONEGATE_WRITER) : event.recorded.by,
     purpose: event.purpose ?? null,
   };
 }

@@ -45,14 +45,17 @@ export class CheckpointKeys {
     this.#origin = origin;
   }
 
-  /** The signing key, made on first use. */
+  /**
+   * The signing key, made on first use. Which key is current is read each
+   * time (one indexed row), so a rotation by the CLI or another instance is
+   * followed at the next checkpoint; the key itself is unsealed once.
+   */
   async current(): Promise<CheckpointKey> {
-    if (this.#current) return this.#current;
     const row = await this.#store.query<KeyRow>(
       "SELECT id, vkey, sealed_private, state FROM audit_checkpoint_keys WHERE state = 'current'",
     );
     if (row[0]) {
-      this.#current = await this.#load(row[0]);
+      if (this.#current?.id !== row[0].id) this.#current = await this.#load(row[0]);
       return this.#current;
     }
     return this.rotate();

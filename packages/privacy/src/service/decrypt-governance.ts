@@ -8,6 +8,8 @@ export interface PrivacyCaller {
   scopes: readonly string[];
   /** The signed-in person the token was issued for; absent for client credentials. */
   accountId?: string | undefined;
+  /** The sign-in level the token states; with a person's own token the only acr believed. */
+  acr?: string | undefined;
 }
 
 /** One question to authorization: may `actor` decrypt this field, for this purpose, at this sign-in level? */

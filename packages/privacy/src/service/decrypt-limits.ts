@@ -61,7 +61,9 @@ export class DecryptLimits {
   take(clientId: string, person: string | undefined, count: number): void {
     const now = this.#clock();
     const client = window(this.#clients, clientId, now, MINUTE_MS);
-    const own = person === undefined ? undefined : window(this.#people, person, now, DAY_MS);
+    // Per app and person: the person is whom the app names, so one app's names cannot use up another's.
+    const own =
+      person === undefined ? undefined : window(this.#people, `${clientId}\u0000${person}`, now, DAY_MS);
     if (client.used + count > this.perClientPerMinute) {
       throw limited(`this app may decrypt at most ${this.perClientPerMinute} values a minute`);
     }
@@ -73,12 +75,15 @@ export class DecryptLimits {
   }
 }
 
+/** Past this many callers in memory, finished windows are swept at once. */
+const SWEEP_AT = 100_000;
+
 function window(map: Map<string, Window>, key: string, now: number, length: number): Window {
   const start = now - (now % length);
   let w = map.get(key);
   if (!w || w.start !== start) {
-    // A new window: forget every finished one, so the map holds only the current window's callers.
-    if (w && w.start !== start) for (const [k, old] of map) if (old.start !== start) map.delete(k);
+    // Forget finished windows when one is seen again or the map grows, so it holds about one window's callers.
+    if (w || map.size >= SWEEP_AT) for (const [k, old] of map) if (old.start !== start) map.delete(k);
     w = { start, used: 0 };
     map.set(key, w);
   }

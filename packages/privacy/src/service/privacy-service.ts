@@ -142,7 +142,12 @@ export class PrivacyService {
     const actor = actorOf(request['actor'], caller);
     // A person acts when the token is theirs or the app names them; else the app acts for itself.
     const person = caller.accountId !== undefined || request['actor'] !== undefined ? actor : undefined;
-    const acr = acrLevel(request['acr']);
+    // With a person's own token, the token says how they signed in; a body cannot raise it.
+    // An app acting for someone (client credentials) states the level from that person's ID token.
+    if (caller.accountId !== undefined && request['acr'] !== undefined) {
+      throw input.invalid('acr comes from the access token when it is a person’s own; leave it out');
+    }
+    const acr = acrLevel(caller.accountId !== undefined ? caller.acr : request['acr']);
     const items = input.items(request, (item) => {
       input.onlyFields(item, ['ciphertext', 'collection', 'row', 'field', 'subject'], 'an item');
       const ciphertext = input.text(item['ciphertext'], 'ciphertext');
@@ -378,11 +383,19 @@ function dataSubject(value: unknown, header: CiphertextHeader): string | undefin
   return owner;
 }
 
-/** An app may name a field key, never a subject's key (use `subject`) or the blind-index root. */
+/** Key chains of OneGate's own data: an app's values never share a key with them (one key, one purpose). */
+const ONEGATE_KEY_PREFIXES = ['identity.', 'audit.', 'onegate.'];
+
+/** An app may name a field key, never a subject's key (use `subject`), the blind-index root or OneGate's own. */
 function fieldKeyId(value: unknown): string {
   const keyId = checkKeyId(value);
   if (purposeOf(keyId) !== 'field' || keyId === BLIND_INDEX_ROOT_KEY_ID) {
     throw input.invalid('keyId names a field key; use subject for a data subject’s own key');
+  }
+  if (ONEGATE_KEY_PREFIXES.some((prefix) => keyId.startsWith(prefix))) {
+    throw input.invalid(
+      `keyId may not start with ${ONEGATE_KEY_PREFIXES.join(', ')}: those keys are OneGate's own`,
+    );
   }
   return keyId;
 }

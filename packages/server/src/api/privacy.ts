@@ -12,8 +12,8 @@ function requestBody(ctx: { request: unknown }): unknown {
 }
 
 function callerOf(ctx: { state: ApiState }): PrivacyCaller {
-  const { clientId, scopes, accountId } = ctx.state.caller;
-  return { clientId, scopes, accountId };
+  const { clientId, scopes, accountId, acr } = ctx.state.caller;
+  return { clientId, scopes, accountId, acr };
 }
 
 /**
