@@ -65,7 +65,8 @@ class Unchanged extends Error {
   }
 }
 
-const STALE_RETRIES = 3;
+/** Concurrent changes through other instances: re-read and retry, a little later each time. */
+const STALE_RETRIES = 8;
 const DELEGATION_STATUSES: readonly DelegationStatus[] = ['pending', 'approved', 'revoked'];
 
 /**
@@ -510,6 +511,8 @@ export class AuthzService {
           if (attempt >= STALE_RETRIES) {
             throw new StoreError('ERR_STORE_BUSY', 'the policy kept changing under this change; try again');
           }
+          // A short random pause, so two instances racing each other do not keep colliding.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
           await this.#reload();
           continue;
         }

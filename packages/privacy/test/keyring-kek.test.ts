@@ -136,8 +136,9 @@ describe('KEK file', () => {
     for (const mode of [0o644, 0o640, 0o604]) {
       writeFileSync(file, text);
       chmodSync(file, mode);
-      for (const attempt of [loadLocalKek(file), createLocalKek(file)]) {
-        const err = await rejected(attempt);
+      // One at a time: a second promise made up front would reject unhandled while the first is awaited.
+      for (const attempt of [() => loadLocalKek(file), () => createLocalKek(file)]) {
+        const err = await rejected(attempt());
         expect(isPrivacyError(err, 'ERR_PRIVACY_KEK')).toBe(true);
         expect((err as Error).message).toContain('chmod 600');
         expect((err as Error).message).not.toContain(text.trim().slice(0, 12));

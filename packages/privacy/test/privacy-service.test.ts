@@ -211,10 +211,14 @@ describe('PrivacyService', () => {
   it('needs privacy:encrypt to encrypt or index', async () => {
     const reader = { clientId: 'viewer', scopes: ['privacy:decrypt'] };
     for (const call of [
-      service().encrypt({ items: [{ value: 'x', ...place }] }, reader),
-      service().blindIndex({ items: [{ value: 'x', collection: place.collection, field: 'name' }] }, reader),
+      () => service().encrypt({ items: [{ value: 'x', ...place }] }, reader),
+      () =>
+        service().blindIndex(
+          { items: [{ value: 'x', collection: place.collection, field: 'name' }] },
+          reader,
+        ),
     ]) {
-      expect(isPrivacyError(await rejected(call), 'ERR_PRIVACY_FORBIDDEN')).toBe(true);
+      expect(isPrivacyError(await rejected(call()), 'ERR_PRIVACY_FORBIDDEN')).toBe(true);
     }
   });
 });
