@@ -112,3 +112,9 @@ export {
   type AcrLevel,
   type DecryptLimitOptions,
 } from './service/decrypt-limits.ts';
+export {
+  createSecretKeyFile,
+  parseSecretKeyText,
+  readSecretKeyFile,
+  type KeyFileFailure,
+} from './keyring/secret-key-file.ts';
