@@ -6,7 +6,11 @@ export type ServerErrorCode =
   | 'ERR_INVALID_TOKEN'
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_NOT_FOUND'
-  | 'ERR_SHUTTING_DOWN';
+  | 'ERR_SHUTTING_DOWN'
+  /** A certificate, key or CRL given as input is not what it must be. */
+  | 'ERR_CERT_INVALID'
+  /** The TLS files named in the configuration cannot be used (at start or on reload). */
+  | 'ERR_TLS_CONFIG';
 
 export class ServerError extends Error {
   readonly code: ServerErrorCode;

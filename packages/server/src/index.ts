@@ -16,3 +16,4 @@ export {
   type ServerKeks,
 } from './privacy-setup.ts';
 export { exitOnSignals, startServer, type RunningServer, type StartOptions } from './server.ts';
+export * from './pki/index.ts';

@@ -27,6 +27,8 @@ const SERVER_STATUS: Record<ServerErrorCode, number> = {
   ERR_INSUFFICIENT_SCOPE: 403,
   ERR_NOT_FOUND: 404,
   ERR_SHUTTING_DOWN: 503,
+  ERR_CERT_INVALID: 400,
+  ERR_TLS_CONFIG: 500,
 };
 
 const STORE_STATUS: Partial<Record<StoreErrorCode, Mapped>> = {
