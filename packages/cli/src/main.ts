@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerAudit } from './commands/audit.ts';
+import { registerCerts } from './commands/certs.ts';
 import { registerClient } from './commands/client.ts';
 import { registerInit } from './commands/init.ts';
 import { registerKeys } from './commands/keys.ts';
@@ -29,5 +30,6 @@ registerKeys(program);
 registerPolicy(program);
 registerPrivacy(program);
 registerAudit(program);
+registerCerts(program);
 
 program.parseAsync(process.argv).catch(fail);
