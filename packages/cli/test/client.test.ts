@@ -1,3 +1,9 @@
+import { execFile } from 'node:child_process';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines } from '@onegate/store/testing';
 import { cliDatabase, json, onegate, type CliDatabase } from './run-onegate.ts';
@@ -5,7 +11,15 @@ import { cliDatabase, json, onegate, type CliDatabase } from './run-onegate.ts';
 interface Created {
   client_id: string;
   client_secret?: string;
-  client: { kind: string; public: boolean; scopes: string[]; redirectUris: string[]; disabled: boolean };
+  client: {
+    kind: string;
+    public: boolean;
+    scopes: string[];
+    redirectUris: string[];
+    disabled: boolean;
+    auth: string;
+    certificate?: Record<string, string>;
+  };
 }
 
 // Each step spawns a fresh onegate (about a second), so a test of several steps takes a while.
@@ -117,7 +131,9 @@ describe.each(engines)('onegate client (%s)', { timeout: 60_000 }, (engine) => {
     expect(json<Array<{ clientId: string }>>(list).map((c) => c.clientId)).toContain(id);
     expect(list.stdout).not.toContain(created.client_secret);
     const table = await run('client', 'list');
-    expect(table.stdout).toMatch(new RegExp(`^${id} +app +confidential +enabled +- +Housing$`, 'm'));
+    expect(table.stdout).toMatch(
+      new RegExp(`^${id} +app +confidential +client_secret_basic +enabled +- +Housing +-$`, 'm'),
+    );
 
     const show = await run('client', 'show', id);
     expect(show.code).toBe(0);
@@ -161,5 +177,182 @@ describe.each(engines)('onegate client (%s)', { timeout: 60_000 }, (engine) => {
 
     const missing = await run('client', 'show', 'og_nope');
     expect(missing).toMatchObject({ code: 1, stderr: 'onegate: no such client\n' });
+  });
+  describe('with TLS client authentication', () => {
+    let dir: string;
+    let certFile: string;
+    let renewedFile: string;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'onegate-cli-certs-'));
+      const selfSigned = async (name: string) => {
+        const out = join(dir, `${name}.pem`);
+        await promisify(execFile)('openssl', [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          join(dir, `${name}.key`),
+          '-out',
+          out,
+          '-days',
+          '30',
+          '-subj',
+          `/O=Records office/CN=${name}`,
+          // openssl's default for -x509 is a CA certificate, which OneGate refuses for a client.
+          ...(name === 'ca' ? [] : ['-addext', 'basicConstraints=critical,CA:FALSE']),
+        ]);
+        return out;
+      };
+      certFile = await selfSigned('records');
+      renewedFile = await selfSigned('records-renewed');
+      await selfSigned('ca');
+      writeFileSync(join(dir, 'garbage.pem'), 'not a certificate\n');
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    const service = ['client', 'add', '--name', 'Pension batch', '--scopes', 'audit:write'];
+    const count = async () => json<unknown[]>(await run('client', 'list', '--json')).length;
+
+    it('registers a tls_client_auth service without a secret and shows what its certificate must name', async () => {
+      const text = await run(
+        ...service,
+        '--auth',
+        'tls_client_auth',
+        '--cert-san-uri',
+        'urn:onegate:client:batch',
+      );
+      expect(text.code).toBe(0);
+      expect(text.stdout).not.toContain('client_secret:');
+      expect(text.stdout).toMatch(/^token endpoint auth: +tls_client_auth$/m);
+      expect(text.stdout).toContain('authenticates with its TLS certificate');
+      const id = /^client_id: +(og_\S+)$/m.exec(text.stdout)![1]!;
+
+      const show = await run('client', 'show', id);
+      expect(show.stdout).toMatch(/^token endpoint auth: +tls_client_auth$/m);
+      expect(show.stdout).toMatch(/^certificate: +SAN URI urn:onegate:client:batch$/m);
+      const table = await run('client', 'list');
+      expect(table.stdout).toMatch(
+        new RegExp(
+          `^${id} +service +confidential +tls_client_auth +enabled +- +Pension batch +SAN URI urn:onegate:client:batch$`,
+          'm',
+        ),
+      );
+
+      const created = json<Created>(
+        await run(
+          ...service,
+          '--auth',
+          'tls_client_auth',
+          '--cert-subject',
+          'CN=og_x,O=OneGate service clients',
+          '--json',
+        ),
+      );
+      expect(created.client_secret).toBeUndefined();
+      expect(created.client).toMatchObject({
+        auth: 'tls_client_auth',
+        certificate: { match: 'tls_client_auth_subject_dn', value: 'CN=og_x,O=OneGate service clients' },
+      });
+    });
+
+    it('registers a self-signed client from its certificate file, and takes a renewed one on update', async () => {
+      const created = json<Created>(
+        await run(...service, '--auth', 'self_signed_tls_client_auth', '--cert', certFile, '--json'),
+      );
+      expect(created.client_secret).toBeUndefined();
+      const thumbprint = (file: string) =>
+        createHash('sha256')
+          .update(new X509Certificate(readFileSync(file)).raw)
+          .digest('base64url');
+      expect(created.client.certificate).toMatchObject({ thumbprint: thumbprint(certFile) });
+      const show = await run('client', 'show', created.client_id);
+      expect(show.stdout).toContain(`x5t#S256 ${thumbprint(certFile)}`);
+
+      const updated = await run('client', 'update', created.client_id, '--cert', renewedFile, '--json');
+      expect(updated.code).toBe(0);
+      expect(json<Created['client']>(updated).certificate).toMatchObject({
+        thumbprint: thumbprint(renewedFile),
+      });
+    });
+
+    it('moves a secret service to tls_client_auth only with --auth, and never back', async () => {
+      const created = json<Created>(await run(...service, '--json'));
+      const id = created.client_id;
+      const silent = await run('client', 'update', id, '--cert-san-uri', 'urn:onegate:client:batch');
+      expect(silent).toMatchObject({
+        code: 2,
+        stderr: 'onegate: certificate options need auth tls_client_auth or self_signed_tls_client_auth\n',
+      });
+      // Naming only the method: the certificate `onegate certs issue --client <id>` makes.
+      const moved = await run('client', 'update', id, '--auth', 'tls_client_auth', '--json');
+      expect(moved.code).toBe(0);
+      expect(json(moved)).toMatchObject({
+        auth: 'tls_client_auth',
+        certificate: { match: 'tls_client_auth_san_uri', value: `urn:onegate:client:${id}` },
+      });
+      expect(await run('client', 'rotate-secret', id)).toMatchObject({
+        code: 2,
+        stderr: 'onegate: this client authenticates with its TLS certificate and has no secret\n',
+      });
+      const back = await run('client', 'update', id, '--auth', 'client_secret_basic');
+      expect(back.code).toBe(2);
+      expect(back.stderr).toContain('cannot go back to a secret');
+    });
+
+    it('refuses bad TLS registrations with the reason, exit code 2, and creates nothing', async () => {
+      const before = await count();
+      const cases: Array<[string[], string]> = [
+        [
+          ['--auth', 'private_key_jwt'],
+          'auth must be one of client_secret_basic, tls_client_auth, self_signed_tls_client_auth',
+        ],
+        [
+          ['--auth', 'tls_client_auth', '--cert-subject', 'CN=a', '--cert-san-uri', 'urn:a'],
+          'tls_client_auth needs exactly one of',
+        ],
+        [['--auth', 'tls_client_auth', '--cert-subject', 'og_abc'], 'RFC 4514'],
+        [
+          ['--auth', 'self_signed_tls_client_auth', '--cert', join(dir, 'garbage.pem')],
+          'exactly one PEM certificate',
+        ],
+        [
+          ['--auth', 'self_signed_tls_client_auth', '--cert', join(dir, 'records.key')],
+          'never its private key',
+        ],
+        [
+          ['--auth', 'self_signed_tls_client_auth', '--cert', join(dir, 'ca.pem')],
+          'a CA certificate (basicConstraints CA:TRUE) cannot identify a client',
+        ],
+        [
+          ['--auth', 'self_signed_tls_client_auth', '--cert', join(dir, 'missing.pem')],
+          `--cert: cannot read ${join(dir, 'missing.pem')}`,
+        ],
+      ];
+      for (const [args, message] of cases) {
+        const result = await run(...service, ...args);
+        expect(result.code, args.join(' ')).toBe(2);
+        expect(result.stderr, args.join(' ')).toContain(message);
+      }
+      const app = await run(
+        'client',
+        'add',
+        '--name',
+        'Portal',
+        '--redirect-uri',
+        'https://portal.example/cb',
+        '--auth',
+        'tls_client_auth',
+        '--cert-san-uri',
+        'urn:onegate:client:portal',
+      );
+      expect(app).toMatchObject({ code: 2 });
+      expect(app.stderr).toContain('only a service client can authenticate with a TLS certificate');
+      expect(await count()).toBe(before);
+    });
   });
 });

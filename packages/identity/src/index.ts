@@ -10,7 +10,8 @@ export type { Account, DepartmentRole, IdentityAssurance } from './accounts/acco
 export type { AccountUpdate, NewAccount } from './accounts/account-service.ts';
 export { identityEncryptedColumns } from './personal-data/encrypted-columns.ts';
 export type { AuditEvent, AuditSink } from './audit/audit-sink.ts';
-export type { ClientInput } from './clients/client-input.ts';
+export type { ClientAuthMethod, ClientInput } from './clients/client-input.ts';
+export type { CertificateBinding, TlsSubjectField } from './clients/client-tls.ts';
 export type { ClientInfo, CreatedClient } from './clients/client-registry.ts';
 export { PLATFORM_SCOPES, OIDC_SCOPES } from './clients/scopes.ts';
 export { loadMasterKey, MASTER_KEY_ENV, type MasterKey } from './keys/master-key.ts';
@@ -20,6 +21,13 @@ export type { PlatformCaller } from './platform-token.ts';
 export { ACR, type AcrValue } from './provider/acr.ts';
 export { platformResource, PLATFORM_TOKEN_TTL_SECONDS } from './provider/platform-resource.ts';
 export { ACCESS_TOKEN_TTL_SECONDS } from './provider/create-provider.ts';
+export {
+  CLIENT_CERTIFICATE,
+  requestCertificate,
+  setRequestCertificate,
+  type ClientCertificate,
+  type ClientCertificateProblem,
+} from './provider/client-certificate.ts';
 export { base32Decode, base32Encode, totpAt, verifyTotp } from './second-factors/totp.ts';
 export type { TotpFactors } from './second-factors/totp-enrolment.ts';
 export type { RecoveryCodes } from './second-factors/recovery-codes.ts';

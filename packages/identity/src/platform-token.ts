@@ -9,6 +9,11 @@ export interface PlatformCaller {
   accountId?: string | undefined;
   /** The sign-in level the token itself states (`acr` claim), if any: never taken from a request body. */
   acr?: string | undefined;
+  /**
+   * RFC 8705 `cnf.x5t#S256` of a certificate-bound token: the API must see this
+   * certificate on the request, or the token is not the caller's to use.
+   */
+  certificateThumbprint?: string | undefined;
 }
 
 /**
@@ -33,10 +38,26 @@ export async function verifyPlatformToken(
     const scope = typeof payload['scope'] === 'string' ? payload['scope'] : '';
     const accountId = payload.sub !== undefined && payload.sub !== clientId ? payload.sub : undefined;
     const acr = typeof payload['acr'] === 'string' ? payload['acr'] : undefined;
-    return { clientId, scopes: scope.split(' ').filter(Boolean), accountId, acr };
+    const certificateThumbprint = boundThumbprint(payload['cnf']);
+    return { clientId, scopes: scope.split(' ').filter(Boolean), accountId, acr, certificateThumbprint };
   } catch {
     throw new IdentityError('ERR_INVALID_TOKEN', 'the access token is not valid for this API');
   }
+}
+
+/**
+ * `cnf["x5t#S256"]`, or undefined for an unbound token. A token bound to anything
+ * else, or to more than a certificate (a DPoP key, `cnf.jkt`), is refused: treated as a bearer token it would let
+ * a thief skip the proof it was bound to.
+ */
+function boundThumbprint(cnf: unknown): string | undefined {
+  if (cnf === undefined) return undefined;
+  if (typeof cnf !== 'object' || cnf === null || Object.keys(cnf).join() !== 'x5t#S256') {
+    throw new Error('unsupported confirmation method');
+  }
+  const x5t = (cnf as Record<string, unknown>)['x5t#S256'];
+  if (typeof x5t !== 'string' || x5t.length === 0) throw new Error('unsupported confirmation method');
+  return x5t;
 }
 
 /** Verification keys from published JWKs; made once per key change, not per request. */

@@ -9,6 +9,7 @@ import { CLIENTS_TOPIC, ClientRegistry } from '../src/clients/client-registry.ts
 import type { ClientInput } from '../src/clients/client-input.ts';
 import { identityMigrations } from '../src/identity.ts';
 import { loadMasterKey } from '../src/keys/master-key.ts';
+import { OpensslCertificates, type TestCertificate } from './support/openssl-certificates.ts';
 
 const APP: ClientInput = {
   name: 'Pension portal',
@@ -48,7 +49,8 @@ describe.each(engines)('client registry on %s', (engine) => {
 
       const shown = JSON.stringify([await registry.get(created.client.clientId), await registry.list()]);
       expect(shown).not.toContain(created.clientSecret);
-      expect(shown).not.toContain('secret');
+      // No field about a secret at all (the auth method's name, client_secret_basic, is a value).
+      expect(shown).not.toMatch(/"\w*secret\w*":/i);
     });
 
     it('keeps no plaintext secret in the stored row', async () => {
@@ -265,6 +267,164 @@ describe.each(engines)('client registry on %s', (engine) => {
       await expect(registry.get('og_unknown')).rejects.toMatchObject({ code: 'ERR_CLIENT_NOT_FOUND' });
       await expect(registry.setDisabled('og_unknown', true)).rejects.toMatchObject({
         code: 'ERR_CLIENT_NOT_FOUND',
+      });
+    });
+  });
+
+  describe('when a service authenticates with its TLS certificate', () => {
+    const certs = new OpensslCertificates();
+    let own: TestCertificate;
+    let renewed: TestCertificate;
+    const TLS: ClientInput = { ...SERVICE, auth: 'tls_client_auth', certSanUri: 'urn:onegate:client:batch' };
+    const secretOf = (id: string) =>
+      store.one<{ secret_sealed: string | null }>('SELECT secret_sealed FROM clients WHERE id = $1', [id]);
+
+    beforeAll(async () => {
+      own = await certs.selfSigned('/O=Records office/CN=records-batch');
+      renewed = await certs.selfSigned('/O=Records office/CN=records-batch');
+    });
+    afterAll(() => certs.remove());
+
+    it('gives it no secret, and oidc-provider the subject to match and bound tokens', async () => {
+      const { client, clientSecret } = await registry.add(TLS);
+      expect(clientSecret).toBeUndefined();
+      expect((await secretOf(client.clientId)).secret_sealed).toBeNull();
+      expect(await registry.get(client.clientId)).toMatchObject({
+        auth: 'tls_client_auth',
+        certificate: { match: 'tls_client_auth_san_uri', value: 'urn:onegate:client:batch' },
+      });
+      const metadata = await registry.providerMetadata(client.clientId);
+      expect(metadata).toMatchObject({
+        token_endpoint_auth_method: 'tls_client_auth',
+        tls_client_auth_san_uri: 'urn:onegate:client:batch',
+        tls_client_certificate_bound_access_tokens: true,
+        grant_types: ['client_credentials'],
+      });
+      expect(metadata).not.toHaveProperty('client_secret');
+      await expect(registry.rotateSecret(client.clientId)).rejects.toMatchObject({
+        code: 'ERR_CLIENT_INVALID',
+        message: 'this client authenticates with its TLS certificate and has no secret',
+      });
+    });
+
+    it('expects the SAN URI of `onegate certs issue --client <id>` when no subject is given', async () => {
+      const { client } = await registry.add({ ...SERVICE, auth: 'tls_client_auth' });
+      expect(await registry.providerMetadata(client.clientId)).toMatchObject({
+        tls_client_auth_san_uri: `urn:onegate:client:${client.clientId}`,
+      });
+      // A secret client switched over by naming only the method gets the same.
+      const secret = await registry.add(SERVICE);
+      const moved = await registry.update(secret.client.clientId, { auth: 'tls_client_auth' });
+      expect(moved.certificate).toEqual({
+        match: 'tls_client_auth_san_uri',
+        value: `urn:onegate:client:${secret.client.clientId}`,
+      });
+    });
+
+    it('gives a self-signed client its certificate as a JWK with x5c', async () => {
+      const { client, clientSecret } = await registry.add({
+        ...SERVICE,
+        auth: 'self_signed_tls_client_auth',
+        certificatePem: own.pem,
+      });
+      expect(clientSecret).toBeUndefined();
+      const metadata = await registry.providerMetadata(client.clientId);
+      expect(metadata).toMatchObject({
+        token_endpoint_auth_method: 'self_signed_tls_client_auth',
+        tls_client_certificate_bound_access_tokens: true,
+        jwks: { keys: [{ kty: 'EC', crv: 'P-256', x5c: [own.certificate.raw.toString('base64')] }] },
+      });
+      expect(JSON.stringify(metadata)).not.toContain('"d"');
+    });
+
+    it('refuses bad certificate input without storing anything', async () => {
+      const before = (await registry.list()).length;
+      for (const input of [
+        { ...SERVICE, auth: 'self_signed_tls_client_auth' as const },
+        { ...TLS, certSubject: 'CN=og_x' },
+        { ...SERVICE, auth: 'self_signed_tls_client_auth' as const, certificatePem: 'garbage' },
+        { ...APP, auth: 'tls_client_auth' as const, certSanUri: 'urn:onegate:client:batch' },
+      ]) {
+        await expect(registry.add(input)).rejects.toMatchObject({ code: 'ERR_CLIENT_INVALID' });
+      }
+      expect(await registry.list()).toHaveLength(before);
+    });
+
+    it('takes a new subject or certificate on update (rotation), keeping everything else', async () => {
+      const { client } = await registry.add(TLS);
+      const moved = await registry.update(client.clientId, {
+        certSubject: 'CN=og_batch,O=OneGate service clients',
+      });
+      expect(moved).toMatchObject({
+        auth: 'tls_client_auth',
+        scopes: SERVICE.scopes,
+        certificate: { match: 'tls_client_auth_subject_dn', value: 'CN=og_batch,O=OneGate service clients' },
+      });
+      // An update that names no certificate field leaves the binding alone.
+      expect(await registry.update(client.clientId, { name: 'Renamed batch' })).toMatchObject({
+        name: 'Renamed batch',
+        certificate: { match: 'tls_client_auth_subject_dn' },
+      });
+      expect(await registry.providerMetadata(client.clientId)).toMatchObject({
+        tls_client_auth_subject_dn: 'CN=og_batch,O=OneGate service clients',
+      });
+
+      const selfSigned = await registry.add({
+        ...SERVICE,
+        auth: 'self_signed_tls_client_auth',
+        certificatePem: own.pem,
+      });
+      await registry.update(selfSigned.client.clientId, { certificatePem: renewed.pem });
+      expect(await registry.providerMetadata(selfSigned.client.clientId)).toMatchObject({
+        jwks: { keys: [{ x5c: [renewed.certificate.raw.toString('base64')] }] },
+      });
+    });
+
+    it('moves a secret client to TLS only when told the method, and deletes its secret then', async () => {
+      const { client } = await registry.add(SERVICE);
+      await expect(
+        registry.update(client.clientId, { certSanUri: 'urn:onegate:client:batch' }),
+      ).rejects.toMatchObject({
+        code: 'ERR_CLIENT_INVALID',
+        message: 'certificate options need auth tls_client_auth or self_signed_tls_client_auth',
+      });
+      expect((await secretOf(client.clientId)).secret_sealed).not.toBeNull();
+
+      const moved = await registry.update(client.clientId, {
+        auth: 'tls_client_auth',
+        certSanUri: 'urn:onegate:client:batch',
+      });
+      expect(moved.auth).toBe('tls_client_auth');
+      expect((await secretOf(client.clientId)).secret_sealed).toBeNull();
+      expect(await registry.providerMetadata(client.clientId)).not.toHaveProperty('client_secret');
+    });
+
+    it('never moves a TLS client back to a secret', async () => {
+      const { client } = await registry.add(TLS);
+      await expect(registry.update(client.clientId, { auth: 'client_secret_basic' })).rejects.toMatchObject({
+        code: 'ERR_CLIENT_INVALID',
+        message:
+          'a client that authenticates with its certificate cannot go back to a secret; register a new client',
+      });
+      expect((await registry.get(client.clientId)).auth).toBe('tls_client_auth');
+    });
+
+    it('reads a client stored before auth methods were recorded as a secret client', async () => {
+      const { client, clientSecret } = await registry.add(SERVICE);
+      const row = await store.one<{ metadata: string }>('SELECT metadata FROM clients WHERE id = $1', [
+        client.clientId,
+      ]);
+      const old = JSON.parse(row.metadata) as Record<string, unknown>;
+      delete old['auth'];
+      await store.exec('UPDATE clients SET metadata = $2 WHERE id = $1', [
+        client.clientId,
+        JSON.stringify(old),
+      ]);
+      registry.invalidate(client.clientId);
+      expect((await registry.get(client.clientId)).auth).toBe('client_secret_basic');
+      expect(await registry.providerMetadata(client.clientId)).toMatchObject({
+        token_endpoint_auth_method: 'client_secret_basic',
+        client_secret: clientSecret,
       });
     });
   });

@@ -1,5 +1,9 @@
 import { IdentityError } from '../errors.ts';
+import { checkCertificateBinding, type CertificateBinding } from './client-tls.ts';
 import { DEFAULT_APP_SCOPES, isOidcScope, isPlatformScope } from './scopes.ts';
+
+/** How a confidential client authenticates at the token endpoint. */
+export type ClientAuthMethod = 'client_secret_basic' | 'tls_client_auth' | 'self_signed_tls_client_auth';
 
 /** What an app team gives when registering an app (CLI flags or admin API body). */
 export interface ClientInput {
@@ -17,6 +21,23 @@ export interface ClientInput {
   publicSubject?: boolean | undefined;
   /** Old clients that can only verify RS256 ID tokens (ASVS 5.0 disallows it otherwise). */
   legacyRs256?: boolean | undefined;
+  /**
+   * Token endpoint authentication of a service client (RFC 8705 for the TLS ones);
+   * default client_secret_basic. Sign-in apps always use a secret or, public, none.
+   */
+  auth?: ClientAuthMethod | undefined;
+  /** tls_client_auth: the certificate subject DN, RFC 4514 (`CN=og_abc,O=OneGate service clients`). */
+  certSubject?: string | undefined;
+  /** tls_client_auth: a subjectAltName URI of the certificate (`urn:onegate:client:og_abc`). */
+  certSanUri?: string | undefined;
+  /** tls_client_auth: a subjectAltName DNS name of the certificate. */
+  certSanDns?: string | undefined;
+  /** tls_client_auth: a subjectAltName e-mail address of the certificate. */
+  certSanEmail?: string | undefined;
+  /** tls_client_auth: a subjectAltName IP address of the certificate. */
+  certSanIp?: string | undefined;
+  /** self_signed_tls_client_auth: the client's own certificate, PEM. */
+  certificatePem?: string | undefined;
 }
 
 /** A sign-in app (code flow) or a back-end service (client credentials for /api/v1). */
@@ -34,12 +55,23 @@ export interface ValidatedClient {
   firstParty: boolean;
   publicSubject: boolean;
   legacyRs256: boolean;
+  /** `none` for a public app. Rows stored before TLS methods existed have none: read as a secret. */
+  auth: ClientAuthMethod | 'none';
+  /** What the client's certificate must show (TLS methods only). */
+  certificate?: CertificateBinding | undefined;
 }
 
 const DEPARTMENT = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
-/** Checks registration input; `allowLoopbackHttp` admits http://localhost URIs (development only). */
-export function validateClientInput(input: ClientInput, allowLoopbackHttp: boolean): ValidatedClient {
+/**
+ * Checks registration input; `allowLoopbackHttp` admits http://localhost URIs (development only).
+ * `clientId`, once known, is what a tls_client_auth certificate names when no subject is given.
+ */
+export function validateClientInput(
+  input: ClientInput,
+  allowLoopbackHttp: boolean,
+  clientId?: string,
+): ValidatedClient {
   const name = input.name.trim();
   if (name.length < 1 || name.length > 100) invalid('name must be 1 to 100 characters');
   const redirectUris = (input.redirectUris ?? []).map((u) => checkUri(u, 'redirect URI', allowLoopbackHttp));
@@ -60,6 +92,11 @@ export function validateClientInput(input: ClientInput, allowLoopbackHttp: boole
     invalid('department must be a short lower-case id such as social-security');
   }
   const appScopes = scopes ?? DEFAULT_APP_SCOPES;
+  const auth = input.auth ?? 'client_secret_basic';
+  const tls = checkCertificateBinding(input, auth, clientId);
+  if (tls !== undefined && kind !== 'service') {
+    invalid('only a service client can authenticate with a TLS certificate; a sign-in app uses a secret');
+  }
   return {
     kind,
     name,
@@ -82,7 +119,15 @@ export function validateClientInput(input: ClientInput, allowLoopbackHttp: boole
     firstParty: input.firstParty === true,
     publicSubject: input.publicSubject === true,
     legacyRs256: input.legacyRs256 === true,
+    auth: input.public === true ? 'none' : auth,
+    ...(tls === undefined ? {} : { certificate: tls }),
   };
+}
+
+/** A stored registration, including one from before auth methods were recorded. */
+export function storedClient(metadata: string): ValidatedClient {
+  const client = JSON.parse(metadata) as Partial<ValidatedClient> & Omit<ValidatedClient, 'auth'>;
+  return { ...client, auth: client.auth ?? (client.public ? 'none' : 'client_secret_basic') };
 }
 
 function checkUri(value: string, what: string, allowLoopbackHttp: boolean): string {

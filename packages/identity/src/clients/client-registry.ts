@@ -6,11 +6,13 @@ import type { AuditSink } from '../audit/audit-sink.ts';
 import { IdentityError } from '../errors.ts';
 import { open, seal } from '../keys/sealed-box.ts';
 import {
+  storedClient,
   validateClientInput,
   type ClientInput,
   type ClientKind,
   type ValidatedClient,
 } from './client-input.ts';
+import { bindingInput, CERTIFICATE_INPUT_FIELDS, certificateJwks } from './client-tls.ts';
 
 /** What `client show`/`list` print and the admin API returns; never the secret. */
 export interface ClientInfo extends ValidatedClient {
@@ -65,9 +67,10 @@ export class ClientRegistry {
   }
 
   async add(input: ClientInput, actor = 'operator'): Promise<CreatedClient> {
-    const client = validateClientInput(input, this.#allowLoopbackHttp);
     const clientId = `og_${randomBytes(16).toString('base64url')}`;
-    const secret = client.public ? undefined : randomBytes(32).toString('base64url');
+    const client = validateClientInput(input, this.#allowLoopbackHttp, clientId);
+    // A client that proves itself with its TLS certificate has no secret to lose.
+    const secret = client.auth === 'client_secret_basic' ? randomBytes(32).toString('base64url') : undefined;
     const now = Date.now();
     await this.#store.transaction(async (tx) => {
       await tx.exec(
@@ -101,28 +104,62 @@ export class ClientRegistry {
     return toInfo(await this.#row(clientId));
   }
 
-  /** Changes registration fields; what is not given stays as it was. The kind never changes. */
+  /**
+   * Changes registration fields; what is not given stays as it was. The kind never
+   * changes. A new certificate subject or certificate replaces the old one (rotation).
+   * A service moves from a secret to a TLS method only when the method is named, and
+   * its secret is deleted then; a TLS client never falls back to a secret by an update.
+   */
   async update(clientId: string, patch: Partial<ClientInput>, actor = 'operator'): Promise<ClientInfo> {
     const current = await this.get(clientId);
-    const merged = validateClientInput({ ...current, ...definedOnly(patch) }, this.#allowLoopbackHttp);
+    const given = definedOnly(patch);
+    const rebinding =
+      (given.auth !== undefined && given.auth !== current.auth) ||
+      CERTIFICATE_INPUT_FIELDS.some((field) => given[field] !== undefined);
+    const base: ClientInput = {
+      ...current,
+      auth: current.auth === 'none' ? undefined : current.auth,
+      ...(rebinding ? {} : bindingInput(current.certificate)),
+    };
+    const merged = validateClientInput({ ...base, ...given }, this.#allowLoopbackHttp, clientId);
     if (merged.kind !== current.kind || merged.public !== current.public) {
       throw new IdentityError(
         'ERR_CLIENT_INVALID',
         'an app cannot become a service, or public, by an update',
       );
     }
+    if (current.auth !== 'client_secret_basic' && merged.auth === 'client_secret_basic' && !current.public) {
+      throw new IdentityError(
+        'ERR_CLIENT_INVALID',
+        'a client that authenticates with its certificate cannot go back to a secret; register a new client',
+      );
+    }
+    const dropSecret = current.auth === 'client_secret_basic' && merged.auth !== 'client_secret_basic';
     await this.#save(
       clientId,
-      'UPDATE clients SET name = $2, metadata = $3, department = $4, updated_at = $5 WHERE id = $1',
+      `UPDATE clients SET name = $2, metadata = $3, department = $4, updated_at = $5${
+        dropSecret ? ', secret_sealed = NULL' : ''
+      } WHERE id = $1`,
       [merged.name, JSON.stringify(merged), merged.department ?? null, Date.now()],
     );
-    await this.#record('client.update', clientId, actor);
+    await this.#record(
+      'client.update',
+      clientId,
+      actor,
+      merged.auth === current.auth ? undefined : { token_endpoint_auth_method: merged.auth },
+    );
     return this.get(clientId);
   }
 
   async rotateSecret(clientId: string, actor = 'operator'): Promise<CreatedClient> {
     const current = await this.get(clientId);
     if (current.public) throw new IdentityError('ERR_CLIENT_INVALID', 'a public client has no secret');
+    if (current.auth !== 'client_secret_basic') {
+      throw new IdentityError(
+        'ERR_CLIENT_INVALID',
+        'this client authenticates with its TLS certificate and has no secret',
+      );
+    }
     const secret = randomBytes(32).toString('base64url');
     await this.#save(clientId, 'UPDATE clients SET secret_sealed = $2, updated_at = $3 WHERE id = $1', [
       seal(this.#masterKey, secret, aad(clientId)),
@@ -171,15 +208,26 @@ export class ClientRegistry {
       [clientId],
     );
     if (!row || row.disabled === 1) return undefined;
-    const client = JSON.parse(row.metadata) as ValidatedClient;
+    const client = storedClient(row.metadata);
     const secret = row.secret_sealed
       ? open(this.#masterKey, row.secret_sealed, aad(row.id)).toString('utf8')
       : undefined;
     return toProviderMetadata(row.id, client, secret);
   }
 
-  async #record(action: string, clientId: string, actor: string): Promise<void> {
-    await this.#audit?.write({ action, outcome: 'success', actor, clientId });
+  async #record(
+    action: string,
+    clientId: string,
+    actor: string,
+    details?: Record<string, string>,
+  ): Promise<void> {
+    await this.#audit?.write({
+      action,
+      outcome: 'success',
+      actor,
+      clientId,
+      ...(details ? { details } : {}),
+    });
   }
 
   async #row(clientId: string): Promise<ClientRow> {
@@ -207,7 +255,7 @@ function aad(clientId: string): string {
 
 function toInfo(row: ClientRow): ClientInfo {
   return {
-    ...(JSON.parse(row.metadata) as ValidatedClient),
+    ...storedClient(row.metadata),
     clientId: row.id,
     kind: row.kind as ClientKind,
     disabled: row.disabled === 1,
@@ -235,12 +283,25 @@ export function toProviderMetadata(
     'urn:onegate:first_party': client.firstParty,
   };
   if (client.kind === 'service') {
+    const binding = client.certificate;
     return {
       ...common,
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_basic',
+      token_endpoint_auth_method: client.auth,
+      // A service gets no ID token, but the metadata default (RS256) would make it invalid
+      // where no RS256 key is configured (ONEGATE_SIGNING_ALGS=ES256).
+      id_token_signed_response_alg: 'ES256',
+      // RFC 8705 §3: tokens of a client that proved itself by certificate are bound to it.
+      ...(binding === undefined
+        ? {}
+        : {
+            tls_client_certificate_bound_access_tokens: true,
+            ...('pem' in binding
+              ? { jwks: certificateJwks(binding.pem) }
+              : { [binding.match]: binding.value }),
+          }),
     };
   }
   return {

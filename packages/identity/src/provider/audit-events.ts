@@ -2,8 +2,23 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditEvent, AuditSink } from '../audit/audit-sink.ts';
 import type { BackchannelRetries } from './backchannel-retries.ts';
+import { certificateProblem, TLS_AUTH_METHODS } from './mtls.ts';
 
 type Report = (event: AuditEvent) => void;
+
+/**
+ * For a TLS-authenticated client refused at the token endpoint: its method and what
+ * was wrong with the certificate. Never the certificate itself.
+ */
+function mtlsFailure(ctx: KoaContextWithOIDC, err: { error?: string }): Record<string, string> {
+  const method = ctx.oidc?.client?.clientAuthMethod;
+  if (err.error !== 'invalid_client' || method === undefined || !TLS_AUTH_METHODS.includes(method)) return {};
+  const problem = certificateProblem(ctx);
+  return {
+    token_endpoint_auth_method: method,
+    ...(problem === undefined ? {} : { certificate_problem: problem }),
+  };
+}
 
 /**
  * Audit events come from what oidc-provider emits, not from code sprinkled in
@@ -34,6 +49,8 @@ export function auditProviderEvents(
     });
   });
 
+  // One event per failed token request: oidc-provider emits grant.error once, client
+  // authentication failures (invalid_client) included.
   provider.on('grant.error', (ctx: KoaContextWithOIDC, err: { error?: string }) => {
     const reused = ctx.oidc?.entities.RefreshToken?.consumed;
     report({
@@ -42,7 +59,7 @@ export function auditProviderEvents(
       outcome: reused ? 'denied' : 'failure',
       subject: ctx.oidc?.entities.RefreshToken?.accountId,
       reason: reused ? 'grant_revoked' : err.error,
-      details: { grant_type: ctx.oidc?.params?.['grant_type'] },
+      details: { grant_type: ctx.oidc?.params?.['grant_type'], ...mtlsFailure(ctx, err) },
     });
   });
 

@@ -9,6 +9,7 @@ import Provider, {
 import { OIDC_SCOPES, PLATFORM_SCOPES } from '../clients/scopes.ts';
 import { ACR_VALUES } from './acr.ts';
 import { remainingSeconds } from './lifetimes.ts';
+import { mtlsFeature } from './mtls.ts';
 import { outboundFetch } from './outbound-fetch.ts';
 import { resourceIndicators } from './platform-resource.ts';
 import { onegateInteractionPolicy } from './step-up.ts';
@@ -117,7 +118,21 @@ export function createProvider(deps: ProviderDeps): Provider {
         postLogoutSuccessSource: deps.postLogoutSuccessSource,
       },
       resourceIndicators: resourceIndicators(settings.issuer),
+      // RFC 8705: service clients may authenticate with their TLS certificate, and tokens of
+      // clients registered so are bound to it (cnf.x5t#S256). The certificate is what the
+      // server verified on the connection (client-certificate.ts), never a request header.
+      mTLS: mtlsFeature(),
     },
+    // oidc-provider's defaults plus RFC 8705's two methods (off unless listed here).
+    clientAuthMethods: [
+      'client_secret_basic',
+      'client_secret_jwt',
+      'client_secret_post',
+      'private_key_jwt',
+      'none',
+      'tls_client_auth',
+      'self_signed_tls_client_auth',
+    ],
     extraClientMetadata: { properties: ['urn:onegate:department', 'urn:onegate:first_party'] },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,

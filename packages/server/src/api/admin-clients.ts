@@ -16,6 +16,17 @@ const clientFields = {
   first_party: z.boolean().optional(),
   public_subject: z.boolean().optional(),
   legacy_rs256: z.boolean().optional(),
+  // RFC 8705 client authentication of a service; identity checks the combination.
+  auth: z.enum(['client_secret_basic', 'tls_client_auth', 'self_signed_tls_client_auth']).optional(),
+  cert_subject: z.string().max(1024).optional(),
+  cert_san_uri: uri.optional(),
+  cert_san_dns: z.string().max(253).optional(),
+  cert_san_email: z.string().max(320).optional(),
+  cert_san_ip: z.string().max(64).optional(),
+  certificate_pem: z
+    .string()
+    .max(16 * 1024)
+    .optional(),
 };
 const createSchema = z.object(clientFields).strict();
 const updateSchema = z.object({ ...clientFields, name: clientFields.name.optional() }).strict();
@@ -34,6 +45,13 @@ function toInput(body: ClientBody) {
     firstParty: body.first_party,
     publicSubject: body.public_subject,
     legacyRs256: body.legacy_rs256,
+    auth: body.auth,
+    certSubject: body.cert_subject,
+    certSanUri: body.cert_san_uri,
+    certSanDns: body.cert_san_dns,
+    certSanEmail: body.cert_san_email,
+    certSanIp: body.cert_san_ip,
+    certificatePem: body.certificate_pem,
   };
 }
 
