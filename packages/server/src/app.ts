@@ -21,6 +21,8 @@ import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { healthRoutes } from './routes/health.ts';
+import type { ServerTls } from './tls/server-tls.ts';
+import { clientCertificates } from './tls/request-certificate.ts';
 
 export interface AppDeps {
   config: Config;
@@ -33,6 +35,8 @@ export interface AppDeps {
   authz: AuthzService;
   keyring: Keyring;
   privacy: PrivacyService;
+  /** The TLS files in use; client certificates are checked against its trust anchors. */
+  tls: ServerTls;
 }
 
 /** Adds routes of later capabilities (and of tests) inside the request pipeline. */
@@ -45,6 +49,8 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
   app.silent = true;
   app.keys = deps.identity.cookieKeys;
   app.use(requestId(deps.logger));
+  // Before any route: every later step sees the request's certificate only as checked here.
+  app.use(clientCertificates(deps.config, () => deps.tls.trust()));
   app.use(accessLog(deps.metrics));
   app.use(errorResponse());
   app.use(securityHeaders({ hsts: deps.config.issuer.startsWith('https://') }));

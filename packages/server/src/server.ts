@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { AuthzService } from '@onegate/authz';
 import type { AuditService } from '@onegate/audit';
@@ -15,15 +16,23 @@ import { loadServerMasterKey, startIdentity } from './identity-setup.ts';
 import { createAudit } from './audit-setup.ts';
 import { migrateAll } from './migrations.ts';
 import { decryptAuthorizer, loadServerKeks, startKeyring } from './privacy-setup.ts';
+import { ServerTls } from './tls/server-tls.ts';
 
 export interface RunningServer {
-  /** Where this process listens, e.g. `http://127.0.0.1:8080`. */
+  /** Where this process listens, e.g. `http://127.0.0.1:8080` (`https://` with tlsCert). */
   url: string;
   store: Store;
   identity: Identity;
   authz: AuthzService;
   keyring: Keyring;
   audit: AuditService;
+  /**
+   * Reads the TLS files again now, as SIGHUP and a change of the files do:
+   * new connections get the new server certificate, open ones keep theirs.
+   * False (and an error logged) if the files on disk are unusable; the ones
+   * in use then stay.
+   */
+  reloadTls(): boolean;
   /** Stops accepting, lets in-flight requests finish (up to the timeout), then closes the store. */
   shutdown(): Promise<void>;
 }
@@ -36,6 +45,9 @@ export interface StartOptions {
 /** Opens the store, applies migrations, and listens. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
+  const metrics = createMetrics();
+  // Unusable TLS files stop the start before anything else is touched.
+  const tls = new ServerTls(config, { logger, metrics });
   // Before the database is touched: in production a missing key means `onegate init` has not run.
   const masterKey = await loadServerMasterKey(config, logger);
   const keks = await loadServerKeks(config, logger);
@@ -85,24 +97,34 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         config,
         store,
         logger,
-        metrics: createMetrics(),
+        metrics,
         lifecycle,
         identity,
         audit,
         authz,
         keyring,
         privacy,
+        tls,
       },
       options.extend,
     );
+    const httpsOptions = tls.httpsOptions();
+    const handler = app.callback();
     // Koa's callback returns a promise that it handles itself; node:http ignores the return value.
-    // eslint-disable-next-line @typescript-eslint/no-misused-promises
-    const server = createServer(app.callback());
+    /* eslint-disable @typescript-eslint/no-misused-promises */
+    const server: Server | HttpsServer = httpsOptions
+      ? createHttpsServer(httpsOptions, handler)
+      : createServer(handler);
+    /* eslint-enable @typescript-eslint/no-misused-promises */
     await listen(server, config);
+    tls.watch(httpsOptions ? (server as HttpsServer) : undefined);
     const { port } = server.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const url = `http://${host}:${port}`;
-    logger.info({ url, issuer: config.issuer, database: store.dialect }, 'OneGate listening');
+    const url = `${httpsOptions ? 'https' : 'http'}://${host}:${port}`;
+    logger.info(
+      { url, issuer: config.issuer, database: store.dialect, clientCertificates: config.tlsCa !== undefined },
+      'OneGate listening',
+    );
     let stopping: Promise<void> | undefined;
     return {
       url,
@@ -111,8 +133,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       authz,
       keyring,
       audit,
+      reloadTls: () => tls.reload(),
       shutdown: () =>
         (stopping ??= drain(server, store, lifecycle, logger, config.shutdownTimeoutMs, async () => {
+          tls.close();
           await authz.stop();
           await identity.close();
           // Every acknowledged audit event is committed, and a last checkpoint signed, before the keyring goes.
@@ -134,7 +158,7 @@ function backgroundError(logger: Logger, what: string): (err: unknown) => void {
     );
 }
 
-function listen(server: Server, config: Config): Promise<void> {
+function listen(server: Server | HttpsServer, config: Config): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
@@ -145,7 +169,7 @@ function listen(server: Server, config: Config): Promise<void> {
 }
 
 async function drain(
-  server: Server,
+  server: Server | HttpsServer,
   store: Store,
   lifecycle: Lifecycle,
   logger: Logger,

@@ -31,6 +31,8 @@ describe('loadConfig', () => {
       dataDir: './data',
       logLevel: 'info',
       trustProxy: false,
+      tlsCrl: [],
+      trustedProxies: [],
       sessionIdleSeconds: 1800,
       sessionMaxSeconds: 43_200,
       refreshTokenMaxSeconds: 604_800,
@@ -47,6 +49,7 @@ describe('loadConfig', () => {
       auditRetentionDays: 180,
       auditForwardFormat: 'syslog',
       auditWitnesses: [],
+      auditCheckpointSm2: false,
       shutdownTimeoutMs: 10_000,
     });
   });
@@ -128,6 +131,55 @@ describe('loadConfig', () => {
     const message = problem({ ONEGATE_DATABASE_URL: 'mysql://admin:hunter2-secret@db/x' });
     expect(message).toMatch(/databaseUrl \(ONEGATE_DATABASE_URL\)/);
     expect(message).not.toContain('hunter2');
+  });
+
+  describe('TLS settings', () => {
+    it('takes certificate and key together, or neither', () => {
+      expect(problem({ ONEGATE_TLS_CERT: '/etc/onegate/server.pem' })).toMatch(
+        /tlsKey \(ONEGATE_TLS_KEY\): required with tlsCert/,
+      );
+      expect(problem({ ONEGATE_TLS_KEY: '/etc/onegate/server.key' })).toMatch(
+        /tlsCert \(ONEGATE_TLS_CERT\): required with tlsKey/,
+      );
+      expect(
+        loadConfig({
+          ONEGATE_TLS_CERT: '/etc/onegate/server.pem',
+          ONEGATE_TLS_KEY: '/etc/onegate/server.key',
+        }),
+      ).toMatchObject({ tlsCert: '/etc/onegate/server.pem', tlsKey: '/etc/onegate/server.key' });
+    });
+
+    it('refuses a CRL without the CAs it belongs to', () => {
+      expect(problem({ ONEGATE_TLS_CRL: '/etc/onegate/ca.crl' })).toMatch(
+        /tlsCrl \(ONEGATE_TLS_CRL\): needs tlsCa/,
+      );
+      expect(
+        loadConfig({ ONEGATE_TLS_CA: '/etc/onegate/ca.pem', ONEGATE_TLS_CRL: '/a.crl, /b.crl' }).tlsCrl,
+      ).toEqual(['/a.crl', '/b.crl']);
+    });
+
+    it('believes a forwarded-certificate header only with trusted proxies configured', () => {
+      expect(problem({ ONEGATE_TLS_CLIENT_CERT_HEADER: 'x-ssl-client-cert' })).toMatch(
+        /tlsClientCertHeader \(ONEGATE_TLS_CLIENT_CERT_HEADER\): needs trustedProxies/,
+      );
+      const config = loadConfig({
+        ONEGATE_TLS_CLIENT_CERT_HEADER: 'X-SSL-Client-Cert',
+        ONEGATE_TRUSTED_PROXIES: '10.0.0.5, 192.168.0.0/16,fd00::/8',
+      });
+      expect(config.tlsClientCertHeader).toBe('x-ssl-client-cert');
+      expect(config.trustedProxies).toEqual(['10.0.0.5', '192.168.0.0/16', 'fd00::/8']);
+    });
+
+    it('refuses a header name that is not one, and proxies that are not addresses', () => {
+      expect(
+        problem({ ONEGATE_TLS_CLIENT_CERT_HEADER: 'x ssl: cert', ONEGATE_TRUSTED_PROXIES: '10.0.0.1' }),
+      ).toMatch(/tlsClientCertHeader \(ONEGATE_TLS_CLIENT_CERT_HEADER\): must be an HTTP header name/);
+      for (const bad of ['proxy.example', '10.0.0.0/33', '10.0.0.1/8/1', '::1/129', '10.0.0.0/x']) {
+        expect(problem({ ONEGATE_TRUSTED_PROXIES: bad })).toMatch(
+          /trustedProxies \(ONEGATE_TRUSTED_PROXIES\): must be IP addresses or CIDR blocks/,
+        );
+      }
+    });
   });
 
   describe('in production', () => {

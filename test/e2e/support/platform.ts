@@ -10,6 +10,8 @@ export interface Platform {
   issuer: string;
   server: RunningServer;
   db: TestDatabase;
+  /** The settings the server runs with, for `onegate` commands against the same platform. */
+  env: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -30,20 +32,23 @@ export async function startPlatform(
 ): Promise<Platform> {
   const db = await createTestDatabase(engine);
   const port = await freePort();
-  const issuer = `http://${issuerHost}:${port}`;
-  const config = loadConfig({
+  const scheme = env['ONEGATE_TLS_CERT'] ? 'https' : 'http';
+  const issuer = `${scheme}://${issuerHost}:${port}`;
+  const settings: Record<string, string> = {
     ONEGATE_PORT: String(port),
     ONEGATE_ISSUER: issuer,
     ONEGATE_DATA_DIR: db.location.dataDir ?? mkdtempSync(join(tmpdir(), 'onegate-e2e-')),
     ONEGATE_LOG_LEVEL: process.env['ONEGATE_TEST_LOG'] ? 'debug' : 'silent',
     ...(db.location.databaseUrl ? { ONEGATE_DATABASE_URL: db.location.databaseUrl } : {}),
     ...env,
-  });
+  };
+  const config = loadConfig(settings);
   const server = await startServer(config, { logger: createLogger(config) });
   return {
     issuer,
     server,
     db,
+    env: settings,
     stop: async () => {
       await server.shutdown();
       await db.drop();

@@ -1,7 +1,8 @@
 import type { Middleware } from 'koa';
-import type { Identity, PlatformCaller } from '@onegate/identity';
+import { requestCertificate, type Identity, type PlatformCaller } from '@onegate/identity';
 import { ServerError } from '../errors.ts';
 import type { RequestState } from '../http/state.ts';
+import { certificateThumbprint } from '../pki/index.ts';
 
 export interface ApiState extends RequestState {
   caller: PlatformCaller;
@@ -11,7 +12,8 @@ export interface ApiState extends RequestState {
  * /api/v1 takes only OneGate's own JWT access tokens for the platform
  * resource (never an ID token, a logout token or a token for another
  * audience), and each route names the scope it needs (or a list, any one of
- * which will do).
+ * which will do). A certificate-bound token (`cnf.x5t#S256`, RFC 8705 §3)
+ * counts only on a request that carries that very certificate.
  */
 export function requireScope(identity: Identity, scope: string | readonly string[]): Middleware<ApiState> {
   const anyOf = typeof scope === 'string' ? [scope] : scope;
@@ -21,10 +23,35 @@ export function requireScope(identity: Identity, scope: string | readonly string
     const caller = await identity.verifyPlatformToken(match[1]!).catch(() => {
       throw new ServerError('ERR_INVALID_TOKEN', 'the access token is not valid for this API');
     });
+    if (
+      caller.certificateThumbprint !== undefined &&
+      !carriesCertificate(ctx.req, caller.certificateThumbprint)
+    ) {
+      throw new ServerError(
+        'ERR_INVALID_TOKEN',
+        'the access token is bound to a client certificate that this request does not present',
+      );
+    }
     if (!anyOf.some((s) => caller.scopes.includes(s))) {
       throw new ServerError('ERR_INSUFFICIENT_SCOPE', `this endpoint needs the ${anyOf.join(' or ')} scope`);
     }
     ctx.state.caller = caller;
     await next();
   };
+}
+
+/**
+ * The certificate the token was bound to, still usable. A self-signed client
+ * certificate is "untrusted" by design (the token endpoint matched it against
+ * the client's registered key); expired, not yet valid, revoked or malformed
+ * ones never count.
+ */
+function carriesCertificate(req: Parameters<typeof requestCertificate>[0], thumbprint: string): boolean {
+  const presented = requestCertificate(req);
+  if (!presented) return false;
+  if (presented.problem !== undefined && presented.problem !== 'untrusted') return false;
+  // "untrusted" can also hide an expired self-signed certificate: its dates count all the same.
+  const now = new Date();
+  if (now > presented.certificate.validToDate || now < presented.certificate.validFromDate) return false;
+  return certificateThumbprint(presented.certificate) === thumbprint;
 }

@@ -39,11 +39,37 @@ export function loadConfig(env: Env = process.env): Config {
     if (result.success) config[name] = result.data;
     else problems.push(`${name} (${variable}): ${result.error.issues.map((i) => i.message).join('; ')}`);
   }
+  if (problems.length === 0) checkTls(config as Config, problems);
   if (problems.length === 0) checkProduction(config as Config, problems);
   if (problems.length > 0) {
     throw new ServerError('ERR_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   return config as Config;
+}
+
+/**
+ * Settings that only make sense together. Whether the files exist and parse
+ * is checked when the server starts (ERR_TLS_CONFIG), not here: other
+ * commands load the configuration too, `onegate certs init` before the files
+ * exist.
+ */
+function checkTls(config: Config, problems: string[]): void {
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    const missing = config.tlsCert === undefined ? 'tlsCert (ONEGATE_TLS_CERT)' : 'tlsKey (ONEGATE_TLS_KEY)';
+    problems.push(
+      `${missing}: required with ${config.tlsCert === undefined ? 'tlsKey' : 'tlsCert'}; set both or neither`,
+    );
+  }
+  if (config.tlsCrl.length > 0 && config.tlsCa === undefined) {
+    problems.push(
+      'tlsCrl (ONEGATE_TLS_CRL): needs tlsCa (ONEGATE_TLS_CA), the CAs whose revocations it lists',
+    );
+  }
+  if (config.tlsClientCertHeader !== undefined && config.trustedProxies.length === 0) {
+    problems.push(
+      'tlsClientCertHeader (ONEGATE_TLS_CLIENT_CERT_HEADER): needs trustedProxies (ONEGATE_TRUSTED_PROXIES), or anyone could send a certificate in it',
+    );
+  }
 }
 
 /** Development defaults that would be unsafe on a real deployment. */

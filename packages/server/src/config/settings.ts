@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -14,6 +15,21 @@ const flag = z.union([
   z.boolean(),
   z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
 ]);
+
+const filePath = z.string().min(1);
+/** An IP address, or a CIDR block `address/prefix`. */
+const ipOrCidr = z.string().refine((entry) => {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}, 'must be IP addresses or CIDR blocks (10.0.0.0/8)');
+/** An HTTP header field name (RFC 9110 token); Node hands them to us lower-cased. */
+const headerName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name')
+  .transform((h) => h.toLowerCase());
 
 export const settings = {
   env: {
@@ -62,6 +78,36 @@ export const settings = {
     env: 'ONEGATE_TRUST_PROXY',
     schema: flag.default(false),
     doc: 'Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).',
+  },
+  tlsCert: {
+    env: 'ONEGATE_TLS_CERT',
+    schema: filePath.optional(),
+    doc: 'PEM file of the server certificate (then its chain); with tlsKey, OneGate serves HTTPS (TLS 1.2 and 1.3). Reloaded on SIGHUP or when the file changes.',
+  },
+  tlsKey: {
+    env: 'ONEGATE_TLS_KEY',
+    schema: filePath.optional(),
+    doc: 'PEM file of the private key of tlsCert (unencrypted; keep it 0600).',
+  },
+  tlsCa: {
+    env: 'ONEGATE_TLS_CA',
+    schema: filePath.optional(),
+    doc: 'PEM file of the CA certificates whose client certificates are trusted (mutual TLS); when set, HTTPS asks clients for a certificate.',
+  },
+  tlsCrl: {
+    env: 'ONEGATE_TLS_CRL',
+    schema: list.default([]),
+    doc: 'PEM CRL files of those CAs (comma-separated); a client certificate listed there is refused.',
+  },
+  tlsClientCertHeader: {
+    env: 'ONEGATE_TLS_CLIENT_CERT_HEADER',
+    schema: headerName.optional(),
+    doc: "Header in which a TLS-terminating proxy forwards the client certificate (URL-encoded PEM as nginx's `$ssl_client_escaped_cert`, or base64 DER); believed only from trustedProxies.",
+  },
+  trustedProxies: {
+    env: 'ONEGATE_TRUSTED_PROXIES',
+    schema: list.pipe(z.array(ipOrCidr)).default([]),
+    doc: 'IP addresses and CIDR blocks (comma-separated) of the proxies whose forwarded client-certificate header is believed.',
   },
   metricsToken: {
     env: 'ONEGATE_METRICS_TOKEN',
@@ -161,6 +207,11 @@ export const settings = {
     env: 'ONEGATE_AUDIT_WITNESSES',
     schema: list.default([]),
     doc: 'Where each new checkpoint also goes to be cosigned or kept (comma-separated): file:///path or https://witness/add-checkpoint.',
+  },
+  auditCheckpointSm2: {
+    env: 'ONEGATE_AUDIT_CHECKPOINT_SM2',
+    schema: flag.default(false),
+    doc: 'GM deployments: also sign every audit checkpoint with SM2 (SM3, ID 1234567812345678); the Ed25519 line stays.',
   },
   shutdownTimeoutMs: {
     env: 'ONEGATE_SHUTDOWN_TIMEOUT_MS',

@@ -1,0 +1,86 @@
+import type { X509Certificate } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import type { Middleware } from 'koa';
+import { setRequestCertificate, type ClientCertificate } from '@onegate/identity';
+import type { Config } from '../config/settings.ts';
+import type { RequestState } from '../http/state.ts';
+import { checkClientCertificate, type TrustAnchors } from '../pki/index.ts';
+import { parseForwardedCertificate } from './forwarded-certificate.ts';
+
+/**
+ * Puts the client certificate of each request, checked against the trust
+ * anchors of the moment, where identity's mTLS client authentication and the
+ * platform API's bound-token check read it (`requestCertificate(req)`).
+ *
+ * From a trusted proxy only its forwarded header counts: the TLS peer is then
+ * the proxy, and its own certificate says nothing about the client. From
+ * anyone else the header is ignored, and a certificate comes only from the
+ * TLS handshake. A header that holds no certificate means no certificate (the
+ * OAuth layer refuses), never a failed request.
+ */
+export function clientCertificates(
+  config: Pick<Config, 'tlsClientCertHeader' | 'trustedProxies'>,
+  trust: () => TrustAnchors | undefined,
+): Middleware<RequestState> {
+  const header = config.tlsClientCertHeader;
+  const proxies = blockList(config.trustedProxies);
+  const verified = (certificate: X509Certificate, via: ClientCertificate['via']): ClientCertificate => {
+    const anchors = trust();
+    return {
+      certificate,
+      via,
+      ...(anchors ? checkClientCertificate(certificate, anchors) : unanchored(certificate)),
+    };
+  };
+  return async (ctx, next) => {
+    const { socket, headers } = ctx.req;
+    let presented: ClientCertificate | undefined;
+    const forwarded = header === undefined ? undefined : headers[header];
+    if (header !== undefined && isTrusted(proxies, socket.remoteAddress)) {
+      if (forwarded !== undefined) {
+        const certificate = typeof forwarded === 'string' ? parseForwardedCertificate(forwarded) : undefined;
+        if (certificate) presented = verified(certificate, 'proxy-header');
+        else ctx.state.log.warn({ header }, 'forwarded client certificate is not one certificate: ignored');
+      }
+    } else {
+      if (forwarded !== undefined) {
+        ctx.state.log.warn(
+          { header, address: socket.remoteAddress },
+          'client certificate header from an address that is not a trusted proxy: ignored',
+        );
+      }
+      const peer = socket instanceof TLSSocket ? socket.getPeerX509Certificate() : undefined;
+      if (peer) presented = verified(peer, 'tls');
+    }
+    setRequestCertificate(ctx.req, presented);
+    await next();
+  };
+}
+
+/** Without configured CAs nothing is trusted, but the validity period still counts (self-signed clients). */
+function unanchored(
+  certificate: X509Certificate,
+  now = Date.now(),
+): Pick<ClientCertificate, 'authorized' | 'problem'> {
+  if (now < Date.parse(certificate.validFrom)) return { authorized: false, problem: 'not_yet_valid' };
+  if (now > Date.parse(certificate.validTo)) return { authorized: false, problem: 'expired' };
+  return { authorized: false, problem: 'untrusted' };
+}
+
+function blockList(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', prefix] = entry.split('/');
+    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(prefix), type);
+  }
+  return list;
+}
+
+function isTrusted(proxies: BlockList, address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const family = isIP(address);
+  return family !== 0 && proxies.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}
