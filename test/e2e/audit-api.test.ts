@@ -428,6 +428,8 @@ describe.each(engines)('the audit log API on %s', (engine) => {
     expect((await api('GET', '/export', 'writer')).status).toBe(403);
     expect((await fetch(`${platform.issuer}/api/v1/audit/checkpoint`)).status).toBe(200);
     expect((await fetch(`${platform.issuer}/api/v1/audit/key`)).status).toBe(200);
+    // No SM2 line unless the deployment turns it on: no SM2 key to publish either.
+    expect((await fetch(`${platform.issuer}/api/v1/audit/key?type=sm2`)).status).toBe(404);
   });
 
   it("holds OneGate's own events, such as a refused token request", async () => {

@@ -47,6 +47,17 @@ export {
   type Ed25519NoteSigner,
 } from './checkpoint/ed25519-note-key.ts';
 export {
+  generateSm2PrivateKey,
+  NOTE_SIG_TYPE_OTHER,
+  SM2_DEFAULT_ID,
+  SM2_NOTE_SIG_ID,
+  sm2NoteSigner,
+  sm2NoteVerifier,
+  sm2VkeyOf,
+  type Sm2NoteSigner,
+} from './checkpoint/sm2-note-key.ts';
+export { vkeyVerifier } from './checkpoint/vkey-verifier.ts';
+export {
   formatCheckpoint,
   openCheckpoint,
   parseCheckpoint,
@@ -88,7 +99,13 @@ export {
   type NodeReader,
 } from './merkle/proofs.ts';
 export { rootFromInclusion, verifyConsistency, verifyInclusion } from './merkle/verify.ts';
-export { CheckpointKeys, type CheckpointKey, type KeySealer } from './service/checkpoint-keys.ts';
+export {
+  CheckpointKeys,
+  type CheckpointKey,
+  type CheckpointKeyKind,
+  type CheckpointKeysOptions,
+  type KeySealer,
+} from './service/checkpoint-keys.ts';
 export { toEventInput, type ComponentAuditSink, type ComponentEvent } from './service/component-event.ts';
 export {
   decodeCursor,

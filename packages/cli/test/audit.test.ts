@@ -10,10 +10,12 @@ import {
   AuditService,
   CheckpointKeys,
   ed25519NoteSigner,
+  generateSm2PrivateKey,
   MerkleLog,
   pruneEntries,
   readNodes,
   rootAt,
+  sm2NoteSigner,
   type KeySealer,
 } from '@onegate/audit';
 import { openStore } from '@onegate/store';
@@ -27,6 +29,12 @@ const ORIGIN = 'localhost:8080/audit';
 const noSealer: KeySealer = {
   seal: () => Promise.reject(new Error('not in this test')),
   open: () => Promise.reject(new Error('not in this test')),
+};
+
+/** Seals in the clear: for a log the CLI only verifies, never signs. */
+const plainSealer: KeySealer = {
+  seal: async (plaintext) => plaintext.toString('base64'),
+  open: async (sealed) => Buffer.from(sealed, 'base64'),
 };
 
 /** The event an app writes as entry `i`: a clerk reading (every fifth, exporting) a citizen's record. */
@@ -364,5 +372,91 @@ describe('onegate audit (sqlite)', { timeout: 90_000 }, () => {
     expect((await run('audit', 'key')).stdout.trim()).toBe(rotated.stdout.trim());
     const verified = await run('audit', 'verify');
     expect(verified.code, verified.stderr).toBe(0);
+  });
+
+  it('a GM log, signed with SM2 too, verifies with its SM2 key alone, stored and offline', async () => {
+    // Signed by the library with SM2 turned on (the setting is the server's); the CLI only verifies it.
+    const gmDir = join(root, 'gm');
+    const store = await openStore({ dataDir: gmDir });
+    let vkeys: string[];
+    let note: string;
+    try {
+      await store.migrate(auditMigrations);
+      const audit = new AuditService({
+        store,
+        log: new MerkleLog(store),
+        keys: new CheckpointKeys(store, plainSealer, ORIGIN, { sm2: true }),
+        origin: ORIGIN,
+        checkpointIntervalMs: 0,
+        pruneIntervalMs: 0,
+      });
+      await audit.start();
+      for (const [from, to] of [
+        [0, 10],
+        [10, 25],
+      ] as const) {
+        await audit.append(
+          Array.from({ length: to - from }, (_, k) => event(from + k)),
+          { clientId: 'case-app' },
+        );
+        note = await audit.checkpoint();
+      }
+      vkeys = await audit.vkeys();
+      await audit.close();
+    } finally {
+      await store.close();
+    }
+    const [edVkey, smVkey] = vkeys as [string, string];
+    expect(
+      note!
+        .trimEnd()
+        .split('\n')
+        .filter((line) => line.startsWith('— ')),
+    ).toHaveLength(2);
+    const checkpoint = join(root, 'gm-checkpoint.txt');
+    writeFileSync(checkpoint, note!);
+    const exported = join(root, 'gm-leaves.jsonl');
+    expect((await runOn(gmDir, 'audit', 'export', '--format', 'leaves', '--output', exported)).code).toBe(0);
+
+    const otherSm2 = sm2NoteSigner(ORIGIN, generateSm2PrivateKey()).vkey;
+    const offline = (key: string) =>
+      onegate(['audit', 'verify', '--export', exported, '--checkpoint', checkpoint, '--key', key], {});
+    const [storedSm2, storedEd, stored, offlineSm2, offlineOther, notAKey] = await Promise.all([
+      runOn(gmDir, 'audit', 'verify', '--json', '--key', smVkey),
+      runOn(gmDir, 'audit', 'verify', '--json', '--key', edVkey),
+      runOn(gmDir, 'audit', 'verify'),
+      offline(smVkey),
+      offline(otherSm2),
+      offline(`${smVkey.slice(0, -4)}AAA=`),
+    ]);
+    for (const run of [storedSm2, storedEd]) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(json<VerifyJson>(run)).toMatchObject({ ok: true, size: 26, checkpoints: 2, failures: [] });
+    }
+    expect(stored.code).toBe(0);
+    expect(stored.stdout).toMatch(/2 keys stored in the database/);
+    expect(offlineSm2.code, offlineSm2.stderr).toBe(0);
+    expect(offlineSm2.stdout).toMatch(
+      /^checkpoint: {2}localhost:8080\/audit, size 25, signature verified with the given key\n/,
+    );
+    expect(offlineOther.code).toBe(1);
+    expect(offlineOther.stdout).toBe(
+      "FAILED: the checkpoint's signature does not verify with the given key\n",
+    );
+    expect(notAKey.code).toBe(2);
+    expect(notAKey.stderr).toMatch(/a verifier key is name\+keyid\+base64 key \(Ed25519 or SM2\)/);
+  });
+
+  it('key --type sm2 says the log signs no SM2 checkpoints unless the deployment turns them on', async () => {
+    const [sm2, bad, both] = await Promise.all([
+      run('audit', 'key', '--type', 'sm2'),
+      run('audit', 'key', '--type', 'rsa'),
+      run('audit', 'key'),
+    ]);
+    expect(sm2).toMatchObject({ code: 1, stdout: '' });
+    expect(sm2.stderr).toMatch(/this log signs no SM2 checkpoints \[ERR_AUDIT_NOT_FOUND\]/);
+    expect(bad).toMatchObject({ code: 2, stderr: 'onegate: --type is ed25519 or sm2\n' });
+    expect(both.code).toBe(0);
+    expect(both.stdout.trimEnd().split('\n')).toHaveLength(1);
   });
 });

@@ -28,11 +28,17 @@ const CHECKPOINT_KEY_ID = 'audit.checkpoint_keys.private_key';
  * detector: audit itself depends on neither. The keyring writes its own
  * acts to this log, so the log is made first and given the keyring after
  * (`start`): appends work before, checkpoints need the keyring.
+ * `auditCheckpointSm2` adds an SM2 line to every checkpoint (GM deployments).
  */
 export function createAudit(
   config: Pick<
     Config,
-    'issuer' | 'auditRetentionDays' | 'auditForward' | 'auditForwardFormat' | 'auditWitnesses'
+    | 'issuer'
+    | 'auditRetentionDays'
+    | 'auditForward'
+    | 'auditForwardFormat'
+    | 'auditWitnesses'
+    | 'auditCheckpointSm2'
   >,
   store: Store,
   onError: (err: unknown) => void,
@@ -50,6 +56,7 @@ export function createAudit(
         return keyring;
       }),
       origin,
+      { sm2: config.auditCheckpointSm2 },
     ),
     origin,
     masker: privacyMasker,

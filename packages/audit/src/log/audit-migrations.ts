@@ -19,6 +19,8 @@ const EMPTY_ROOT_HEX = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b
  * - version 3: `audit_entries.pruned_at`. Retention empties an old entry's
  *   leaf and query columns but keeps its leaf hash, so the tree, old
  *   checkpoints and proofs still verify.
+ * - version 4: `audit_checkpoint_keys.kind`, `ed25519` or `sm2` (GM
+ *   deployments sign each checkpoint with both): one `current` key per kind.
  */
 export const auditMigrations: MigrationSet = {
   owner: 'audit',
@@ -57,6 +59,13 @@ CREATE UNIQUE INDEX audit_checkpoint_keys_current ON audit_checkpoint_keys (stat
       version: 3,
       name: 'retention: pruned entries keep their leaf hash, lose their body',
       up: `ALTER TABLE audit_entries ADD COLUMN pruned_at BIGINT;`,
+    },
+    {
+      version: 4,
+      name: 'checkpoint keys of two kinds: Ed25519, and SM2 for GM deployments',
+      up: `ALTER TABLE audit_checkpoint_keys ADD COLUMN kind TEXT NOT NULL DEFAULT 'ed25519' CHECK (kind IN ('ed25519', 'sm2'));
+DROP INDEX audit_checkpoint_keys_current;
+CREATE UNIQUE INDEX audit_checkpoint_keys_current ON audit_checkpoint_keys (kind) WHERE state = 'current';`,
     },
   ],
 };

@@ -12,7 +12,7 @@ import type { AppendResult } from '../log/idempotency.ts';
 import { MIN_RETENTION_DAYS, pruneEntries } from '../log/retention.ts';
 import type { Forwarder } from '../forward/forwarder.ts';
 import { consistencyProof, inclusionProof, rootAt } from '../merkle/proofs.ts';
-import type { CheckpointKeys } from './checkpoint-keys.ts';
+import type { CheckpointKey, CheckpointKeyKind, CheckpointKeys } from './checkpoint-keys.ts';
 import { toEventInput, type ComponentEvent } from './component-event.ts';
 import { MAX_PAGE, queryPage, type EventFilter, type QueriedEvent } from './query.ts';
 
@@ -107,7 +107,7 @@ export class AuditService {
 
   async start(): Promise<void> {
     await this.#log.start();
-    await this.#keys.current();
+    await this.#keys.signing();
     if (this.#intervalMs > 0) {
       this.#timer = setInterval(() => {
         this.checkpoint().catch(this.#onError);
@@ -216,14 +216,17 @@ export class AuditService {
     const head = await this.#log.head();
     const latest = await this.#latest();
     if (latest && latest.size === head.size) return latest.note;
-    const key = await this.#keys.current();
+    const keys = await this.#keys.signing();
     const body = formatCheckpoint({
       origin: this.origin,
       size: head.size,
       root: head.root,
       time: this.#clock(),
     });
-    const signed = await signCheckpoint(body, key.signer);
+    const signed = await signCheckpoint(
+      body,
+      keys.map((k) => k.signer),
+    );
     // A witness that is down must not stop the log from publishing its own signed head.
     let note = signed;
     if (this.#witnesses.length > 0) {
@@ -258,26 +261,44 @@ export class AuditService {
   }
 
   /**
-   * A new checkpoint signing key. Checkpoints signed before stay checkable
-   * (the old key remains a verifier); the act is audited, then the next
-   * checkpoint is signed with the new key. Publish the new vkey.
+   * New checkpoint signing keys, one of each kind signed with (Ed25519, and
+   * SM2 where turned on). Checkpoints signed before stay checkable (the old
+   * keys remain verifiers); the act is audited, then the next checkpoint is
+   * signed with the new keys. Returns the new Ed25519 vkey; publish every
+   * one of `vkeys()`.
    */
   async rotateKey(actor: string): Promise<string> {
-    const old = await this.vkey();
-    const { vkey } = await this.#keys.rotate();
+    const old = await this.#keys.signing();
+    const rotated = await this.#keys.rotate();
+    const of = (keys: readonly CheckpointKey[], kind: CheckpointKeyKind) =>
+      keys.find((k) => k.kind === kind)!.vkey;
     await this.write({
       action: 'audit.checkpoint_key.rotate',
       outcome: 'success',
       actor,
-      details: { previous: old, current: vkey },
+      details: {
+        previous: of(old, 'ed25519'),
+        current: of(rotated, 'ed25519'),
+        ...(this.#keys.kinds.includes('sm2')
+          ? { previousSm2: of(old, 'sm2'), currentSm2: of(rotated, 'sm2') }
+          : {}),
+      },
     });
     await this.checkpoint();
-    return vkey;
+    return of(rotated, 'ed25519');
   }
 
-  /** The verifier key (C2SP vkey) of the current checkpoint key. */
-  async vkey(): Promise<string> {
-    return (await this.#keys.current()).vkey;
+  /**
+   * The verifier key (C2SP vkey) of the current checkpoint key of a kind:
+   * Ed25519 by default; `ERR_AUDIT_NOT_FOUND` for SM2 unless it is turned on.
+   */
+  async vkey(kind: CheckpointKeyKind = 'ed25519'): Promise<string> {
+    return (await this.#keys.current(kind)).vkey;
+  }
+
+  /** The vkey of every kind that signs checkpoints, Ed25519 first: what to publish. */
+  async vkeys(): Promise<string[]> {
+    return (await this.#keys.signing()).map((k) => k.vkey);
   }
 
   async checkpoints(): Promise<{ size: number; note: string }[]> {

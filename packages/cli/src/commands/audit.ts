@@ -4,7 +4,6 @@ import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import {
-  ed25519NoteVerifier,
   EXPORT_FORMATS,
   isAuditError,
   MAX_ENTRIES_PER_READ,
@@ -15,6 +14,7 @@ import {
   parseNote,
   readEntries,
   readHead,
+  vkeyVerifier,
   type AuditEvent,
   type Checkpoint,
   type EventFilter,
@@ -69,7 +69,7 @@ export function registerAudit(program: Command): void {
     .option('--checkpoint <file>', 'offline: the signed checkpoint note to check the export against')
     .option(
       '--key <vkey>',
-      'a checkpoint verifier key (`onegate audit key`, published out of band); repeatable',
+      'a checkpoint verifier key, Ed25519 or SM2 (`onegate audit key`, published out of band); repeatable',
       collect,
     )
     .option('--key-file <file>', 'a file of verifier keys, one per line')
@@ -87,7 +87,9 @@ from the stored entries, then every stored checkpoint is checked: its
 signature, its root against the stored tree of its size, and its consistency
 with the checkpoint before it. Without --key the signatures are checked with
 the keys stored in the database; give the key your organisation published to
-check them with a key the database cannot swap.
+check them with a key the database cannot swap. Either key of a GM
+deployment (Ed25519 or SM2) is enough: a checkpoint verifies when every line
+of a given key verifies and there is at least one.
 
 Offline (--export with --checkpoint and a key), the root of the export's first
 "size" entries is recomputed and compared with the checkpoint's signed root.
@@ -226,9 +228,10 @@ ${EXIT_CODES_HELP}`,
       `${examples('onegate audit checkpoint', 'onegate audit checkpoint > checkpoint.txt')}
 
 The note is a C2SP signed checkpoint (c2sp.org/tlog-checkpoint): origin, tree
-size, base64 root, a timestamp line, an empty line, then the signature. Check
-it with the verifier key of \`onegate audit key\`. Needs the privacy KEK, which
-seals the signing key.
+size, base64 root, a timestamp line, an empty line, then the signature (an
+Ed25519 line, and an SM2 line where auditCheckpointSm2 is on). Check it with
+the verifier key of \`onegate audit key\`. Needs the privacy KEK, which seals
+the signing key.
 ${EXIT_CODES_HELP}`,
     )
     .action((options: { json?: boolean }) =>
@@ -245,28 +248,43 @@ ${EXIT_CODES_HELP}`,
 
   audit
     .command('key')
-    .description('print the verifier key (C2SP vkey) that checks checkpoints: publish it')
-    .option('--json', 'print the origin and the vkey as JSON')
-    .option('--rotate', 'make a new signing key first (old checkpoints stay checkable); audited')
+    .description('print the verifier keys (C2SP vkeys) that check checkpoints, one per line: publish them')
+    .option('--type <type>', 'only the key of this kind: ed25519, or sm2 where auditCheckpointSm2 is on')
+    .option('--json', 'print the origin and the vkeys as JSON')
+    .option('--rotate', 'make new signing keys first (old checkpoints stay checkable); audited')
     .addHelpText(
       'after',
-      `${examples('onegate audit key > published-audit.vkey', 'onegate audit key --rotate > published-audit.vkey')}
+      `${examples(
+        'onegate audit key > published-audit.vkey',
+        'onegate audit key --rotate > published-audit.vkey',
+        'onegate audit key --type sm2',
+      )}
 
-Publish the key apart from OneGate (a website, a signed letter): a verifier
-who takes it from the same database it checks trusts that database. The first
-run makes the signing key, sealed under the privacy KEK.
+Prints the Ed25519 vkey, then the SM2 vkey where auditCheckpointSm2 is on: a
+file of them is what \`audit verify --key-file\` reads. Publish them apart from
+OneGate (a website, a signed letter): a verifier who takes a key from the same
+database it checks trusts that database. The first run makes the signing
+keys, sealed under the privacy KEK; --rotate replaces every kind at once.
 ${EXIT_CODES_HELP}`,
     )
-    .action((options: { json?: boolean; rotate?: boolean }) =>
-      withAudit(
+    .action((options: { type?: string; json?: boolean; rotate?: boolean }) => {
+      const type = options.type;
+      if (type !== undefined && type !== 'ed25519' && type !== 'sm2') refuse('--type is ed25519 or sm2');
+      return withAudit(
         async ({ audit }) => {
-          const vkey = options.rotate ? await audit.rotateKey('operator') : await audit.vkey();
-          if (options.json) printJson({ origin: audit.origin, vkey });
-          else printLines([vkey]);
+          if (options.rotate) await audit.rotateKey('operator');
+          const vkeys = type === undefined ? await audit.vkeys() : [await audit.vkey(type)];
+          if (!options.json) return printLines(vkeys);
+          const [vkey, sm2] = type === 'sm2' ? [undefined, vkeys[0]] : vkeys;
+          printJson({
+            origin: audit.origin,
+            ...(vkey === undefined ? {} : { vkey }),
+            ...(sm2 === undefined ? {} : { sm2Vkey: sm2 }),
+          });
         },
         { sign: true },
-      ),
-    );
+      );
+    });
 }
 
 // ---- verify
@@ -289,10 +307,12 @@ function parseVerifierKeys(
   if (texts.length === 0) return undefined;
   return texts.map((text) => {
     try {
-      return ed25519NoteVerifier(text);
+      return vkeyVerifier(text);
     } catch (err) {
       if (!isAuditError(err)) throw err;
-      return refuse('a verifier key is name+keyid+base64 key, as `onegate audit key` prints it');
+      return refuse(
+        'a verifier key is name+keyid+base64 key (Ed25519 or SM2), as `onegate audit key` prints it',
+      );
     }
   });
 }

@@ -390,9 +390,11 @@ export function auditRoutes(identity: Identity, audit: AuditService): Router<Api
     ctx.body = note;
   });
 
+  // One vkey per answer, as every C2SP verifier reads it: Ed25519 by default, `?type=sm2` for the SM2 key (404 when off).
   router.get('/key', async (ctx) => {
-    queryParams(ctx, []);
-    const vkey = await audit.vkey();
+    const { type = 'ed25519' } = queryParams(ctx, ['type']);
+    if (type !== 'ed25519' && type !== 'sm2') invalid('type is ed25519 or sm2');
+    const vkey = await audit.vkey(type);
     ctx.set('content-type', 'text/plain; charset=utf-8');
     ctx.body = `${vkey}\n`;
   });
