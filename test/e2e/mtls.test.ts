@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
+import * as oidc from 'openid-client';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   certificateThumbprint,
@@ -160,6 +162,33 @@ describe.each(engines)('service PKI and certificate-bound tokens on %s', (engine
     const stolen = await call(events, { ca: ca.certPem, cert: otherCert, token: accessToken });
     expect(stolen.status).toBe(401);
     expect(stolen.body['error']).toBe('invalid_token');
+  });
+
+  it('works from openid-client with TlsClientAuth, as the integration guide shows', async () => {
+    const dispatcher = new Agent({
+      connect: { cert: clientCert.certPem, key: clientCert.keyPem, ca: ca.certPem },
+    });
+    try {
+      const tlsFetch = ((url: string, options: Parameters<typeof undiciFetch>[1]) =>
+        undiciFetch(url, { ...options, dispatcher })) as unknown as oidc.CustomFetch;
+      const config = await oidc.discovery(
+        new URL(platform.issuer),
+        clientId,
+        undefined,
+        oidc.TlsClientAuth(),
+        {
+          [oidc.customFetch]: tlsFetch,
+        },
+      );
+      const { access_token } = await oidc.clientCredentialsGrant(config, { scope: 'audit:read' });
+      const res = await undiciFetch(`${platform.issuer}/api/v1/audit/events?limit=1`, {
+        dispatcher,
+        headers: { authorization: `Bearer ${access_token}` },
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await dispatcher.close();
+    }
   });
 
   it('refuses a token request without a certificate, or with another client’s', async () => {

@@ -19,7 +19,7 @@ interface Issued {
   serial: string;
   notAfter: string;
   files: { certificate: string; key: string; p12?: string };
-  register: string;
+  register?: string;
 }
 
 interface Listed {
@@ -409,5 +409,29 @@ describe('onegate certs', { timeout: 120_000 }, () => {
     expect(revoke.stderr).toMatch(/audit log.*could not be opened.*nothing was written/);
     expect(revoke.code).toBe(1);
     expect(snapshot(dir)).toEqual(before);
+  });
+  it('issue for a client registered with --auth tls_client_auth needs no further registration step', async () => {
+    const added = await onegate(
+      [
+        'client',
+        'add',
+        '--name',
+        'Tax backend',
+        '--scopes',
+        'audit:write',
+        '--auth',
+        'tls_client_auth',
+        '--json',
+      ],
+      env,
+    );
+    expect(added.code, added.stderr).toBe(0);
+    const tlsId = json<{ client_id: string; client_secret?: string }>(added).client_id;
+    const result = await run(['issue', '--client', tlsId, '--dir', dir, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(json<Issued>(result).register).toBeUndefined();
+    const text = await run(['issue', '--client', tlsId, '--dir', dir, '--force']);
+    expect(text.stdout).toContain('already authenticates with this certificate');
+    expect(text.stdout).not.toContain('onegate client update');
   });
 });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { X509Certificate } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { IdentityError, type IdentityServices } from '@onegate/identity';
+import { IdentityError, type ClientInfo, type IdentityServices } from '@onegate/identity';
 import {
   certificateThumbprint,
   clientUri,
@@ -309,7 +309,7 @@ async function issue(options: IssueOptions): Promise<void> {
   await refuseToReplace(outputs, options.force, `pass --force to replace them`);
 
   await needingAuditLog('issue', withIdentity, async ({ services, audit }) => {
-    await checkServiceClient(services, clientId);
+    const client = await checkServiceClient(services, clientId);
     await withDirectoryLock(paths.dir, async () => {
       const { ca, index } = await loadCa(paths);
       await refuseToReplace(outputs, options.force, `pass --force to replace them`);
@@ -360,7 +360,10 @@ async function issue(options: IssueOptions): Promise<void> {
       );
 
       const sanUri = clientUri(clientId);
-      const register = `onegate client update ${clientId} --auth tls_client_auth --cert-san-uri ${sanUri}`;
+      // Printed only when the registration does not already expect this certificate.
+      const register = expectsSanUri(client, sanUri)
+        ? undefined
+        : `onegate client update ${clientId} --auth tls_client_auth --cert-san-uri ${sanUri}`;
       if (options.json) {
         return printJson({
           clientId,
@@ -373,7 +376,7 @@ async function issue(options: IssueOptions): Promise<void> {
             key: paths.clientKey(clientId),
             ...(password === undefined ? {} : { p12: paths.clientP12(clientId) }),
           },
-          register,
+          ...(register === undefined ? {} : { register }),
         });
       }
       printLines([
@@ -390,32 +393,46 @@ async function issue(options: IssueOptions): Promise<void> {
             : [['PKCS#12', `${paths.clientP12(clientId)} (secret, 0600)`] as [string, string]]),
         ]),
         '',
-        'Let the client authenticate with it (mutual TLS, certificate-bound tokens):',
-        `  ${register}`,
+        ...(register === undefined
+          ? ['The client already authenticates with this certificate (mutual TLS, certificate-bound tokens).']
+          : ['Let the client authenticate with it (mutual TLS, certificate-bound tokens):', `  ${register}`]),
       ]);
     });
   });
 }
 
 /** The client must be registered, and a service: apps sign users in, they do not call /api/v1 with client credentials. */
-async function checkServiceClient(services: IdentityServices, clientId: string): Promise<void> {
-  let kind: string;
+async function checkServiceClient(services: IdentityServices, clientId: string): Promise<ClientInfo> {
+  let client: ClientInfo;
   try {
-    ({ kind } = await services.clients.get(clientId));
+    client = await services.clients.get(clientId);
   } catch (err) {
     if (err instanceof IdentityError && err.code === 'ERR_CLIENT_NOT_FOUND') {
       throw new Error(
-        `no client ${clientId} is registered: register the service first (\`onegate client add --name … --scopes …\`); nothing was issued`,
+        `no client ${clientId} is registered: register the service first (\`onegate client add --name … --scopes … --auth tls_client_auth\`); nothing was issued`,
         { cause: err },
       );
     }
     throw err;
   }
-  if (kind !== 'service') {
+  if (client.kind !== 'service') {
     throw new Error(
       `client ${clientId} is an app, not a service: client certificates are for services (client credentials); nothing was issued`,
     );
   }
+  return client;
+}
+
+/** Whether the registration already expects the SAN URI this command writes. */
+function expectsSanUri(client: ClientInfo, sanUri: string): boolean {
+  const binding = client.certificate;
+  return (
+    client.auth === 'tls_client_auth' &&
+    binding !== undefined &&
+    'match' in binding &&
+    binding.match === 'tls_client_auth_san_uri' &&
+    binding.value === sanUri
+  );
 }
 
 function checkWithinCa(caCert: X509Certificate, days: number, paths: CaPaths): void {
