@@ -14,8 +14,10 @@ import { privacyRoutes } from './api/privacy.ts';
 import type { Config } from './config/settings.ts';
 import { accessLog } from './http/access-log.ts';
 import { errorResponse } from './http/error-response.ts';
+import { forwardedHeadersOnlyFrom } from './http/forwarded-headers.ts';
 import { requestId } from './http/request-id.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { trustedProxies } from './http/trusted-proxies.ts';
 import type { RequestState } from './http/state.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
@@ -48,6 +50,9 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
   // Errors are answered by errorResponse; this only keeps Koa from printing them a second time.
   app.silent = true;
   app.keys = deps.identity.cookieKeys;
+  if (deps.config.trustProxy && deps.config.trustedProxies.length > 0) {
+    app.use(forwardedHeadersOnlyFrom(trustedProxies(deps.config.trustedProxies)));
+  }
   app.use(requestId(deps.logger));
   // Before any route: every later step sees the request's certificate only as checked here.
   app.use(clientCertificates(deps.config, () => deps.tls.trust()));

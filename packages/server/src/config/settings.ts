@@ -77,7 +77,7 @@ export const settings = {
   trustProxy: {
     env: 'ONEGATE_TRUST_PROXY',
     schema: flag.default(false),
-    doc: 'Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).',
+    doc: 'Take the client address and protocol from `X-Forwarded-*` (only behind a proxy that sets them); with trustedProxies, only from those addresses.',
   },
   tlsCert: {
     env: 'ONEGATE_TLS_CERT',
@@ -107,7 +107,7 @@ export const settings = {
   trustedProxies: {
     env: 'ONEGATE_TRUSTED_PROXIES',
     schema: list.pipe(z.array(ipOrCidr)).default([]),
-    doc: 'IP addresses and CIDR blocks (comma-separated) of the proxies whose forwarded client-certificate header is believed.',
+    doc: 'IP addresses and CIDR blocks (comma-separated) of the proxies whose forwarded client-certificate header (and, with trustProxy, X-Forwarded-*) is believed.',
   },
   metricsToken: {
     env: 'ONEGATE_METRICS_TOKEN',

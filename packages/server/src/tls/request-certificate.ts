@@ -1,10 +1,10 @@
 import type { X509Certificate } from 'node:crypto';
-import { BlockList, isIP } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import type { Middleware } from 'koa';
 import { setRequestCertificate, type ClientCertificate } from '@onegate/identity';
 import type { Config } from '../config/settings.ts';
 import type { RequestState } from '../http/state.ts';
+import { trustedProxies } from '../http/trusted-proxies.ts';
 import { checkClientCertificate, type TrustAnchors } from '../pki/index.ts';
 import { parseForwardedCertificate } from './forwarded-certificate.ts';
 
@@ -24,7 +24,7 @@ export function clientCertificates(
   trust: () => TrustAnchors | undefined,
 ): Middleware<RequestState> {
   const header = config.tlsClientCertHeader;
-  const proxies = blockList(config.trustedProxies);
+  const proxies = trustedProxies(config.trustedProxies);
   const verified = (certificate: X509Certificate, via: ClientCertificate['via']): ClientCertificate => {
     const anchors = trust();
     return {
@@ -37,7 +37,7 @@ export function clientCertificates(
     const { socket, headers } = ctx.req;
     let presented: ClientCertificate | undefined;
     const forwarded = header === undefined ? undefined : headers[header];
-    if (header !== undefined && isTrusted(proxies, socket.remoteAddress)) {
+    if (header !== undefined && proxies.has(socket.remoteAddress)) {
       if (forwarded !== undefined) {
         const certificate = typeof forwarded === 'string' ? parseForwardedCertificate(forwarded) : undefined;
         if (certificate) presented = verified(certificate, 'proxy-header');
@@ -66,21 +66,4 @@ function unanchored(
   if (now < Date.parse(certificate.validFrom)) return { authorized: false, problem: 'not_yet_valid' };
   if (now > Date.parse(certificate.validTo)) return { authorized: false, problem: 'expired' };
   return { authorized: false, problem: 'untrusted' };
-}
-
-function blockList(entries: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address = '', prefix] = entry.split('/');
-    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, Number(prefix), type);
-  }
-  return list;
-}
-
-function isTrusted(proxies: BlockList, address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const family = isIP(address);
-  return family !== 0 && proxies.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
