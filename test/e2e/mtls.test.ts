@@ -273,7 +273,9 @@ describe.each(engines)('service PKI and certificate-bound tokens on %s', (engine
   });
 
   it('refuses a revoked certificate once the CRL is re-issued, with no restart', async () => {
-    expect((await token(otherCert, otherClientId)).status).toBe(200);
+    const before = await token(otherCert, otherClientId);
+    expect(before.status).toBe(200);
+    const issuedBefore = before.body['access_token'] as string;
     await certs(['revoke', '--client', otherClientId, '--reason', 'keyCompromise']);
     // OneGate watches the CRL file; give the reload a moment.
     let answer: Answer | undefined;
@@ -287,6 +289,14 @@ describe.each(engines)('service PKI and certificate-bound tokens on %s', (engine
       (row) => row.client_id === otherClientId && row.details?.includes('revoked'),
     );
     expect(failure?.outcome).toBe('failure');
+    // A token bound to the certificate before it was revoked stops working too.
+    const late = await call(`${platform.issuer}/api/v1/audit/events?limit=1`, {
+      ca: ca.certPem,
+      cert: otherCert,
+      token: issuedBefore,
+    });
+    expect(late.status).toBe(401);
+    expect(late.body['error']).toBe('invalid_token');
     // The certificate the other client still has is unaffected.
     expect((await token(clientCert)).status).toBe(200);
   });

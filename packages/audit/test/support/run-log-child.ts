@@ -12,7 +12,7 @@ export interface Ack {
 
 /**
  * Starts a log-child appending with `producers` concurrent producers and
- * SIGKILLs it `killAfterMs` after it is ready; resolves to every append it
+ * SIGKILLs it `killAfterMs` after its first acknowledged append; resolves to every append it
  * acknowledged before dying.
  */
 export function appendUntilKilled(
@@ -31,7 +31,11 @@ export function appendUntilKilled(
     const deadline = setTimeout(() => proc.kill('SIGKILL'), 20_000);
     proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (!timer && stdout.startsWith('ready\n')) timer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+      // The clock starts at the first acknowledged append, not at start-up: on a loaded machine the
+      // child may take longer than killAfterMs to append once, and a run with no ack proves nothing.
+      if (!timer && stdout.startsWith('ready\n') && stdout.split('\n').length > 2) {
+        timer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+      }
     });
     proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     proc.on('error', reject);
