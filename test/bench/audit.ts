@@ -25,6 +25,7 @@ import {
   verifyConsistency,
   verifyInclusion,
   verifyStoredLog,
+  type EventFilter,
   type KeySealer,
 } from '@onegate/audit';
 import { privacyMasker } from '@onegate/server';
@@ -92,7 +93,8 @@ export async function run(): Promise<Outcome> {
         `${appends.service.map((m, i) => `${formatRate(m.perSecond)}/s with ${PRODUCERS[i]} producers`).join(', ')} ` +
         `(raw ${formatRate(appends.rawSingle.perSecond)}/s one per tx, ${formatRate(appends.rawBatch.perSecond)}/s ${RAW_BATCH} per tx); ` +
         `proof p50 ${proofs.base.inclusion.p50.toFixed(3)} ms at 1M${proofs.big ? `, ${proofs.big.inclusion.p50.toFixed(3)} ms at 10M` : ''}; ` +
-        `verify ${formatRate(proofs.verifyPerSecond)} entries/s`,
+        `verify ${formatRate(proofs.verifyPerSecond)} entries/s; ` +
+        `slowest search page ${proofs.slowestQueryMs.toFixed(0)} ms at ${proofs.big ? '10M' : '1M'}`,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -248,6 +250,7 @@ async function measureProofs(dir: string): Promise<{
   big?: ProofTimes;
   verifyPerSecond: number;
   errors: number;
+  slowestQueryMs: number;
 }> {
   const dataDir = join(dir, 'proofs');
   const store = await auditStore(dataDir);
@@ -267,6 +270,7 @@ async function measureProofs(dir: string): Promise<{
     );
     let errors = 0;
     const base = await timeProofs(audit, PROOF_SIZE, () => errors++);
+    const baseQueries = await timeQueries(audit, PROOF_SIZE);
 
     let started = performance.now();
     const verdict = await verifyStoredLog(store);
@@ -281,6 +285,7 @@ async function measureProofs(dir: string): Promise<{
     );
 
     let big: ProofTimes | undefined;
+    let bigQueries: QueryTime[] | undefined;
     const bigSeconds = (BIG_SIZE - PROOF_SIZE) / buildRate;
     if (BIG) {
       const rate = await build(log, PROOF_SIZE, BIG_SIZE);
@@ -288,12 +293,14 @@ async function measureProofs(dir: string): Promise<{
         `  grew the log to ${BIG_SIZE.toLocaleString('en')} entries: ${formatRate(rate)} entries/s`,
       );
       big = await timeProofs(audit, BIG_SIZE, () => errors++);
+      bigQueries = await timeQueries(audit, BIG_SIZE);
     } else {
       console.log(
         `  10M entries: not built (about ${Math.round(bigSeconds / 60)} min here at this rate); set ONEGATE_BENCH_AUDIT_10M=1 to measure proofs at 10M. A proof is one read whatever the size: 2 more levels of path at 10M than at 1M.`,
       );
     }
-    return { base, ...(big ? { big } : {}), verifyPerSecond, errors };
+    const slowest = Math.max(...(bigQueries ?? baseQueries).map((t) => t.max));
+    return { base, ...(big ? { big } : {}), verifyPerSecond, errors, slowestQueryMs: slowest };
   } finally {
     await store.close();
   }
@@ -312,7 +319,7 @@ async function build(log: MerkleLog, from: number, to: number): Promise<number> 
         log.append(
           Array.from({ length: count }, (_, j) => ({
             leaf: Buffer.from(JSON.stringify(event(first + j))),
-            columns: { action: 'record.read', actor: `clerk-${(first + j) % 5000}` },
+            columns: columnsOf(first + j),
           })),
         ),
       );
@@ -321,6 +328,68 @@ async function build(log: MerkleLog, from: number, to: number): Promise<number> 
     await Promise.all(calls);
   }
   return (to - from) / ((performance.now() - started) / 1000);
+}
+
+/** Indexed columns as events spread over a year would have them: 5,000 clerks, 1M citizens, 50 departments. */
+const DEPARTMENTS = Array.from({ length: 50 }, (_, i) => `department-${i}`);
+const PURPOSES = ['case-handling', 'benefit-review', 'fraud-investigation', 'statistics', 'court-order'];
+const YEAR_START = Date.UTC(2026, 0, 1);
+function columnsOf(n: number) {
+  return {
+    at: YEAR_START + Math.floor(n * 3.1536),
+    action: n % 10 === 0 ? 'record.decrypt' : 'record.read',
+    actor: `clerk-${n % 5000}`,
+    subject: `citizen-${(n * 7919) % 1_000_000}`,
+    outcome: n % 97 === 0 ? 'denied' : 'success',
+    department: DEPARTMENTS[n % 50]!,
+    clientId: `app-${n % 200}`,
+    // One purpose in 10,000 is rare: the worst case for a filter on it.
+    purpose: n % 10_000 === 0 ? 'court-order' : PURPOSES[n % 4]!,
+  };
+}
+
+interface QueryTime {
+  name: string;
+  p50: number;
+  max: number;
+}
+
+/** First pages (50 events, newest first) as an officer's search asks for them, through AuditService.query. */
+async function timeQueries(audit: AuditService, size: number): Promise<QueryTime[]> {
+  const span = size * 3.1536;
+  const filters: Array<[string, (k: number) => EventFilter]> = [
+    ['one clerk', (k) => ({ actor: `clerk-${(k * 37) % 5000}` })],
+    ['one citizen', (k) => ({ subject: `citizen-${(k * 7919 * 13) % 1_000_000}` })],
+    [
+      'action in one day',
+      (k) => {
+        const from = YEAR_START + Math.floor(((k * 0.137) % 1) * (span - 86_400_000));
+        return { action: 'record.decrypt', from, to: from + 86_400_000 };
+      },
+    ],
+    ['one department', (k) => ({ department: DEPARTMENTS[k % 50]! })],
+    ['denied in one department', (k) => ({ department: DEPARTMENTS[k % 50]!, outcome: 'denied' })],
+    ['one app and purpose', (k) => ({ clientId: `app-${k % 200}`, purpose: PURPOSES[k % 4]! })],
+    ['rare purpose', () => ({ purpose: 'court-order' })],
+  ];
+  const times: QueryTime[] = [];
+  for (const [name, filter] of filters) {
+    const samples: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      const started = performance.now();
+      const page = await audit.query(filter(k), { limit: 50 });
+      samples.push(performance.now() - started);
+      if (page.events.length === 0 && name !== 'action in one day')
+        throw new Error(`query "${name}" found nothing`);
+    }
+    samples.sort((a, b) => a - b);
+    times.push({ name, p50: samples[Math.floor(samples.length / 2)]!, max: samples.at(-1)! });
+  }
+  console.log(
+    `  search, first page of 50 at ${size.toLocaleString('en')} entries (p50 / max of 20 ms): ` +
+      times.map((t) => `${t.name} ${t.p50.toFixed(1)} / ${t.max.toFixed(1)}`).join('; '),
+  );
+  return times;
 }
 
 /** Proofs at random places, one at a time as an API call makes them, each checked (untimed). */

@@ -21,6 +21,9 @@ const EMPTY_ROOT_HEX = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b
  *   checkpoints and proofs still verify.
  * - version 4: `audit_checkpoint_keys.kind`, `ed25519` or `sm2` (GM
  *   deployments sign each checkpoint with both): one `current` key per kind.
+ * - version 5: search indexes as (column, idx), so "newest first where
+ *   column = x" walks one index backwards and stops after a page, for every
+ *   column an officer filters by except the two-valued outcome.
  */
 export const auditMigrations: MigrationSet = {
   owner: 'audit',
@@ -66,6 +69,19 @@ CREATE UNIQUE INDEX audit_checkpoint_keys_current ON audit_checkpoint_keys (stat
       up: `ALTER TABLE audit_checkpoint_keys ADD COLUMN kind TEXT NOT NULL DEFAULT 'ed25519' CHECK (kind IN ('ed25519', 'sm2'));
 DROP INDEX audit_checkpoint_keys_current;
 CREATE UNIQUE INDEX audit_checkpoint_keys_current ON audit_checkpoint_keys (kind) WHERE state = 'current';`,
+    },
+    {
+      version: 5,
+      name: 'search indexes ordered by index, newest first at any size',
+      up: `DROP INDEX audit_entries_actor;
+DROP INDEX audit_entries_subject;
+DROP INDEX audit_entries_action;
+CREATE INDEX audit_entries_actor ON audit_entries (actor, idx) WHERE actor IS NOT NULL;
+CREATE INDEX audit_entries_subject ON audit_entries (subject, idx) WHERE subject IS NOT NULL;
+CREATE INDEX audit_entries_action ON audit_entries (action, idx) WHERE action IS NOT NULL;
+CREATE INDEX audit_entries_department ON audit_entries (department, idx) WHERE department IS NOT NULL;
+CREATE INDEX audit_entries_client ON audit_entries (client_id, idx) WHERE client_id IS NOT NULL;
+CREATE INDEX audit_entries_purpose ON audit_entries (purpose, idx) WHERE purpose IS NOT NULL;`,
     },
   ],
 };
