@@ -92,6 +92,13 @@ describe('RFC 8785 known answers', () => {
 });
 
 describe('string escaping (RFC 8785 §3.2.2.2)', () => {
+  it('orders array-index keys as text too, where JavaScript would put them first in numeric order', () => {
+    const details = { b: 1, '10': 'ten', '2': 'two', a: { '0': true, z: null, '01': 'not an index' } };
+    expect(canonicalJsonString(details)).toBe(
+      '{"10":"ten","2":"two","a":{"0":true,"01":"not an index","z":null},"b":1}',
+    );
+  });
+
   it('escapes controls as \\uXXXX in lowercase hex except the five short forms, and nothing else', () => {
     const all = Array.from({ length: 0x20 }, (_, i) => String.fromCharCode(i)).join('');
     expect(canonicalJsonString(all)).toBe(
