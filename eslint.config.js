@@ -54,6 +54,16 @@ export default tseslint.config(
     },
   },
   {
+    // The SDK runs inside app teams' processes and talks HTTP/OIDC only (DESIGN.md).
+    files: ['packages/sdk/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@onegate/*'], message: 'the SDK depends on no OneGate package' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
   },

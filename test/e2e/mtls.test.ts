@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as oidc from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { createPlatformClient } from '@onegate/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   certificateThumbprint,
@@ -112,7 +113,7 @@ describe.each(engines)('service PKI and certificate-bound tokens on %s', (engine
       // With no subject given, a tls_client_auth client expects the SAN that `onegate certs issue` writes.
       const { client, clientSecret } = await platform.server.identity.clients.add({
         name,
-        scopes: ['audit:read'],
+        scopes: ['audit:read', 'audit:write'],
         auth: 'tls_client_auth',
       });
       expect(clientSecret).toBeUndefined();
@@ -187,6 +188,36 @@ describe.each(engines)('service PKI and certificate-bound tokens on %s', (engine
       });
       expect(res.status).toBe(200);
     } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it('lets the SDK’s platform client write audit events with its certificate instead of a secret', async () => {
+    const dispatcher = new Agent({
+      connect: { cert: clientCert.certPem, key: clientCert.keyPem, ca: ca.certPem },
+    });
+    const platformClient = createPlatformClient({
+      issuer: platform.issuer,
+      clientId,
+      tlsClientAuth: true,
+      fetch: ((url: string, options: Parameters<typeof undiciFetch>[1]) =>
+        undiciFetch(url, { ...options, dispatcher })) as unknown as typeof fetch,
+    });
+    try {
+      expect(
+        platformClient.audit.write({
+          actor: { type: 'app', id: clientId },
+          action: 'records.nightly_export',
+          outcome: 'success',
+        }),
+      ).toBe(true);
+      await platformClient.audit.flush();
+      const written = (await auditRows(platform.server, 'records.nightly_export')).find(
+        (row) => row.actor === clientId,
+      );
+      expect(written?.outcome).toBe('success');
+    } finally {
+      await platformClient.close();
       await dispatcher.close();
     }
   });
