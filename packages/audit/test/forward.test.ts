@@ -4,7 +4,17 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Forwarder, formatSyslog, isAuditError, parseEvent } from '../src/index.ts';
+import { createTestDatabase } from '@onegate/store/testing';
+import {
+  auditMigrations,
+  AuditService,
+  CheckpointKeys,
+  Forwarder,
+  formatSyslog,
+  isAuditError,
+  MerkleLog,
+  parseEvent,
+} from '../src/index.ts';
 
 const event = parseEvent(
   {
@@ -72,6 +82,40 @@ describe('SIEM forwarding', () => {
     toFile.forward([{ index: 8, event }]);
     await toFile.close();
     expect(JSON.parse(readFileSync(file, 'utf8').trim())).toEqual({ index: 8, event });
+  });
+
+  it('copies a batch retried under its idempotency key to the SIEM once, as the log holds it once', async () => {
+    const db = await createTestDatabase('sqlite');
+    const store = await db.open();
+    await store.migrate(auditMigrations);
+    const file = join(mkdtempSync(join(tmpdir(), 'onegate-siem-')), 'audit.jsonl');
+    const sealer = {
+      seal: async (p: Buffer) => p.toString('base64'),
+      open: async (s: string) => Buffer.from(s, 'base64'),
+    };
+    const audit = new AuditService({
+      store,
+      log: new MerkleLog(store),
+      keys: new CheckpointKeys(store, sealer, 'siem.example/log'),
+      origin: 'siem.example/log',
+      forwarder: new Forwarder({ target: `file://${file}`, format: 'jsonl' }),
+      checkpointIntervalMs: 0,
+      pruneIntervalMs: 0,
+    });
+    try {
+      await audit.start();
+      const batch = [{ actor: { type: 'app', id: 'importer' }, action: 'import.row', outcome: 'success' }];
+      const first = await audit.append(batch, { clientId: 'importer' }, { idempotencyKey: 'job-1' });
+      const again = await audit.append(batch, { clientId: 'importer' }, { idempotencyKey: 'job-1' });
+      expect(again).toEqual({ ...first, replayed: true });
+    } finally {
+      await audit.close();
+      await store.close();
+      await db.drop();
+    }
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ index: 0, event: { action: 'import.row' } });
   });
 
   it('drops the oldest copies past its queue, counting them, rather than hold the log up', () => {

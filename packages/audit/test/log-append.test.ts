@@ -184,7 +184,10 @@ describe.each(engines)('the Merkle log on %s', (engine) => {
     await log.append(entries('before'));
     const first = await log.append(entries('e1', 'e2'), { idempotencyKey: 'k1', client: 'app-a' });
     expect(first).toEqual({ first: 1, count: 2 });
-    expect(await log.append(entries('e1', 'e2'), { idempotencyKey: 'k1', client: 'app-a' })).toEqual(first);
+    expect(await log.append(entries('e1', 'e2'), { idempotencyKey: 'k1', client: 'app-a' })).toEqual({
+      ...first,
+      replayed: true,
+    });
     expect(await refusal(log.append(entries('e1', 'other'), { idempotencyKey: 'k1', client: 'app-a' }))).toBe(
       'ERR_AUDIT_CONFLICT',
     );
@@ -209,7 +212,7 @@ describe.each(engines)('the Merkle log on %s', (engine) => {
     ]);
     expect(results).toEqual([
       { first: 0, count: 2 },
-      { first: 0, count: 2 },
+      { first: 0, count: 2, replayed: true },
       'ERR_AUDIT_CONFLICT',
       { first: 2, count: 1 },
     ]);

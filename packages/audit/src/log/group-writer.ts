@@ -56,14 +56,19 @@ export async function writeGroup(
       const earlier = firstWithKey.get(scope);
       if (earlier !== undefined) {
         // The same batch twice in one group (a quick retry): both get the first one's answer.
-        outcomes.push(sameDigest(group[earlier]!.digest, call.digest) ? outcomes[earlier]! : conflict());
+        const answer = outcomes[earlier]!;
+        outcomes.push(
+          sameDigest(group[earlier]!.digest, call.digest) && !(answer instanceof AuditError)
+            ? { first: answer.first, count: answer.count, replayed: true }
+            : conflict(),
+        );
         continue;
       }
       firstWithKey.set(scope, i);
       const stored = await findKey(tx, call.client, call.key);
       if (stored) {
         const { first, count } = stored;
-        outcomes.push(sameDigest(stored.digest, call.digest) ? { first, count } : conflict());
+        outcomes.push(sameDigest(stored.digest, call.digest) ? { first, count, replayed: true } : conflict());
         continue;
       }
     }

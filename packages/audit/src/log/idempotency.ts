@@ -7,9 +7,13 @@ export interface AppendResult {
   /** Index of the batch's first entry. */
   first: number;
   count: number;
+  /** Set when an idempotency key showed the batch was already in the log: nothing new was appended. */
+  replayed?: true;
 }
 
-interface StoredKey extends AppendResult {
+interface StoredKey {
+  first: number;
+  count: number;
   digest: Buffer;
 }
 

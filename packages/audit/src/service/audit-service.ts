@@ -195,7 +195,9 @@ export class AuditService {
       client: writer.clientId,
     });
     const result = await this.#track(write);
-    this.#forwarder?.forward(events.map((event, i) => ({ index: result.first + i, event })));
+    // A retried batch was forwarded when it was first appended: the SIEM gets each event once.
+    if (!result.replayed)
+      this.#forwarder?.forward(events.map((event, i) => ({ index: result.first + i, event })));
     return result;
   }
 
