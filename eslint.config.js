@@ -69,7 +69,15 @@ export default tseslint.config(
   },
   {
     // Scripts served to browsers by our pages.
-    files: ['packages/*/assets/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly' } },
+    files: ['packages/*/assets/**/*.js', 'packages/server/src/console/assets/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        atob: 'readonly',
+        crypto: 'readonly',
+      },
+    },
   },
 );

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import type { Keyring } from '@onegate/privacy';
@@ -12,9 +12,17 @@ import type { Account } from './accounts/account.ts';
 import { auditMigrations, type AuditSink } from './audit/audit-sink.ts';
 import { clientMigrations } from './clients/client-migrations.ts';
 import { accountClient } from './account/account-client.ts';
+import { consoleClient } from './console/console-client.ts';
+import {
+  consoleSignIn,
+  consoleSignInUrl,
+  consoleSignOutUrl,
+  type ConsoleSignIn,
+} from './console/console-sign-in.ts';
 import { accountRoutes } from './account/account-routes.ts';
 import { AccountSessions, sessionDeviceMigrations } from './account/account-sessions.ts';
 import { ConnectedApps } from './account/connected-apps.ts';
+import type { DataAccessReader } from './account/data-access-reader.ts';
 import { CLIENTS_TOPIC, type ClientRegistry } from './clients/client-registry.ts';
 import { CsrfGuard } from './interactions/csrf.ts';
 import { interactionRoutes } from './interactions/interaction-routes.ts';
@@ -72,6 +80,8 @@ export interface IdentityOptions {
   createKeys: boolean;
   /** Errors with no caller to reject (a failed audit write from an event, a failed reload). */
   onError: (err: unknown) => void;
+  /** Reads the audit log for the citizen's "who looked at my data" page; without it there is no such page. */
+  dataAccess?: DataAccessReader | undefined;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -202,6 +212,11 @@ export class Identity {
       apps: new ConnectedApps(this.#options.store),
       csrf: this.#csrf,
       audit: this.#options.audit,
+      dataAccess: this.#options.dataAccess && {
+        reader: this.#options.dataAccess,
+        pairwiseKey: deriveKey(this.#options.masterKey, 'pairwise-subject'),
+        clients: this.clients,
+      },
     }).routes();
     const routes = pages.routes();
     return async (ctx, next) => {
@@ -212,6 +227,32 @@ export class Identity {
         });
       });
     };
+  }
+
+  /** The officer signed in to this browser's OneGate session (for `/console`), or nothing. */
+  consoleSignIn(ctx: Context): Promise<ConsoleSignIn | undefined> {
+    return consoleSignIn(this.#provider, ctx);
+  }
+
+  /** Where to send a browser to sign in (or step up to substantial) for the console, then back to `returnTo`. */
+  consoleSignInUrl(returnTo: string): string {
+    return consoleSignInUrl(this.settings.issuer, returnTo);
+  }
+
+  /** The console's logout link (RP-initiated logout of the console client). */
+  consoleSignOutUrl(): string {
+    return consoleSignOutUrl(this.settings.issuer);
+  }
+
+  /**
+   * The sign-in pages' anti-forgery guard for the console's forms: a token
+   * bound to the session (`console:<sessionUid>`) plus the same-origin checks.
+   */
+  get consoleCsrf(): {
+    token(binding: string): string;
+    verify(ctx: Context, binding: string, presented: unknown): boolean;
+  } {
+    return this.#csrf;
   }
 
   /** Verifies a bearer token for /api/v1 and that its client is still registered and enabled. */
@@ -254,7 +295,7 @@ export class Identity {
         return { accountId: account.id, claims: () => accountClaims(account) };
       },
       loadExistingGrant: this.#consents.loadExistingGrant(),
-      staticClients: [accountClient(settings.issuer)],
+      staticClients: [accountClient(settings.issuer), consoleClient(settings.issuer)],
       renderError,
       logoutSource,
       postLogoutSuccessSource,

@@ -12,6 +12,7 @@ import { authzCheckRoutes } from './api/authz-check.ts';
 import { authzReviewRoutes } from './api/authz-review.ts';
 import { privacyRoutes } from './api/privacy.ts';
 import type { Config } from './config/settings.ts';
+import { consoleRoutes } from './console/console-routes.ts';
 import { accessLog } from './http/access-log.ts';
 import { errorResponse } from './http/error-response.ts';
 import { forwardedHeadersOnlyFrom } from './http/forwarded-headers.ts';
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
     app.use(router.allowedMethods() as Koa.Middleware<RequestState>);
   }
   extend?.(app, deps);
+  app.use(consoleRoutes(deps) as Koa.Middleware<RequestState>);
   app.use(deps.identity.middleware());
   return app;
 }

@@ -13,9 +13,11 @@ import { accountPage, type AccountNotice, type AccountPageModel } from '../pages
 import type { Passkeys } from '../second-factors/passkeys.ts';
 import type { RecoveryCodes } from '../second-factors/recovery-codes.ts';
 import type { TotpFactors } from '../second-factors/totp-enrolment.ts';
+import { CONSOLE_CLIENT_ID } from '../console/console-client.ts';
 import { ACCOUNT_CLIENT_ID } from './account-client.ts';
 import type { AccountSessions } from './account-sessions.ts';
 import type { ConnectedApps } from './connected-apps.ts';
+import { dataAccessRoutes, type DataAccessDeps } from './data-access-routes.ts';
 import { maskEmail, maskIdNumber, maskPhone } from './mask.ts';
 
 export interface AccountDeps {
@@ -30,7 +32,12 @@ export interface AccountDeps {
   apps: ConnectedApps;
   csrf: CsrfGuard;
   audit: AuditSink;
+  /** "Who looked at my data", when the host gives an audit log reader. */
+  dataAccess?: Omit<DataAccessDeps, 'accounts' | 'csrf' | 'audit'> | undefined;
 }
+
+/** OneGate's own pages are not "apps you use": the account page and the officers' console. */
+const OWN_CLIENTS: ReadonlySet<string> = new Set([ACCOUNT_CLIENT_ID, CONSOLE_CLIENT_ID]);
 
 /** Changing how one signs in needs a sign-in this recent (ASVS 6.x re-authentication). */
 const FRESH_SIGN_IN_SECONDS = 5 * 60;
@@ -277,6 +284,14 @@ export function accountRoutes(deps: AccountDeps): Router {
     redirect(ctx, '/account?saved=1');
   });
 
+  if (deps.dataAccess) {
+    dataAccessRoutes(
+      router,
+      { ...deps.dataAccess, accounts: deps.accounts, csrf: deps.csrf, audit: deps.audit },
+      { signedIn: (ctx) => signedIn(ctx), checkToken, form },
+    );
+  }
+
   function checkToken(ctx: Context, session: Session): boolean {
     const presented = (ctx.request.body as Record<string, unknown> | undefined)?.['csrf'];
     if (deps.csrf.verify(ctx, `account:${session.uid}`, presented)) return true;
@@ -409,6 +424,7 @@ export function accountRoutes(deps: AccountDeps): Router {
       apps: await appsView(account.id),
       passkeyUrls: { optionsUrl: '/account/passkeys/options', verifyUrl: '/account/passkeys' },
       signOutUrl: '/account/sessions/sign-out-everywhere',
+      dataAccessUrl: deps.dataAccess ? '/account/data-access' : undefined,
       ...extra,
     });
   }
@@ -422,12 +438,12 @@ export function accountRoutes(deps: AccountDeps): Router {
       device: describeDevice(s.userAgent),
       address: s.address ?? '-',
       lastSeenAt: s.lastSeenAt,
-      apps: s.clientIds.filter((id) => id !== ACCOUNT_CLIENT_ID).map((id) => names.get(id) ?? id),
+      apps: s.clientIds.filter((id) => !OWN_CLIENTS.has(id)).map((id) => names.get(id) ?? id),
     }));
   }
 
   async function appsView(accountId: string): Promise<AccountPageModel['apps']> {
-    const apps = (await deps.apps.list(accountId)).filter((app) => app.clientId !== ACCOUNT_CLIENT_ID);
+    const apps = (await deps.apps.list(accountId)).filter((app) => !OWN_CLIENTS.has(app.clientId));
     const names = await clientNames(apps.map((a) => a.clientId));
     return apps.map((app) => ({
       clientId: app.clientId,
