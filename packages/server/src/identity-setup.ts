@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { Identity, loadMasterKey, type AuditSink } from '@onegate/identity';
+import { AuditError, type AuditEvent, type AuditService } from '@onegate/audit';
+import { Identity, loadMasterKey, type DataAccessReader } from '@onegate/identity';
 import type { Keyring } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
 import type { Config } from './config/settings.ts';
@@ -34,7 +35,7 @@ export async function startIdentity(
   config: Config,
   store: Store,
   masterKey: KeyObject,
-  audit: AuditSink,
+  audit: AuditService,
   logger: Logger,
   keyring: Keyring,
 ): Promise<Identity> {
@@ -45,6 +46,7 @@ export async function startIdentity(
     keyring,
     masterKey,
     createKeys: development,
+    dataAccess: dataAccessReader(audit),
     onError: (err) =>
       logger.error(
         { code: (err as { code?: unknown }).code, message: (err as Error).message },
@@ -66,4 +68,31 @@ export async function startIdentity(
     },
   });
   return identity;
+}
+
+/**
+ * The citizen's "who looked at my data" reads the audit log through this:
+ * identity resolves whose events (the citizen's ids), the log answers.
+ */
+export function dataAccessReader(audit: AuditService): DataAccessReader {
+  return {
+    eventsAbout: (subjects, page) =>
+      audit.query(
+        { subjects },
+        { limit: page.limit, ...(page.before === undefined ? {} : { before: page.before }) },
+      ),
+    event: async (index) => {
+      try {
+        return JSON.parse((await audit.entry(index)).toString('utf8')) as AuditEvent;
+      } catch (err) {
+        // No such entry, or its body is gone by retention: nothing to show or report.
+        if (
+          err instanceof AuditError &&
+          (err.code === 'ERR_AUDIT_NOT_FOUND' || err.code === 'ERR_AUDIT_INVALID')
+        )
+          return undefined;
+        throw err;
+      }
+    },
+  };
 }

@@ -10,6 +10,11 @@ export interface EventFilter {
   to?: number;
   actor?: string;
   subject?: string;
+  /**
+   * Any of these data subjects (at most MAX_SUBJECTS): a citizen known by a
+   * different id to each app. For OneGate's own callers; the API takes `subject`.
+   */
+  subjects?: readonly string[];
   action?: string;
   outcome?: string;
   department?: string;
@@ -18,7 +23,10 @@ export interface EventFilter {
 }
 
 export const MAX_PAGE = 1000;
-const FILTER_COLUMNS: ReadonlyArray<readonly [keyof EventFilter, string]> = [
+export const MAX_SUBJECTS = 1000;
+const FILTER_COLUMNS: ReadonlyArray<
+  readonly [Exclude<keyof EventFilter, 'from' | 'to' | 'subjects'>, string]
+> = [
   ['actor', 'actor'],
   ['subject', 'subject'],
   ['action', 'action'],
@@ -94,6 +102,14 @@ export async function queryPage(
   for (const [key, column] of FILTER_COLUMNS) {
     const value = filter[key];
     if (value !== undefined) add(`${column} = ?`, value);
+  }
+  if (filter.subjects !== undefined) {
+    if (filter.subjects.length === 0) return { events: [] };
+    if (filter.subjects.length > MAX_SUBJECTS) throw invalid(`subjects is at most ${MAX_SUBJECTS} values`);
+    // Each value one seek of the (subject, idx) index.
+    const first = params.length + 1;
+    params.push(...filter.subjects);
+    where.push(`subject IN (${filter.subjects.map((_, i) => `$${first + i}`).join(', ')})`);
   }
   if (filter.from !== undefined) add('at >= ?', filter.from);
   if (filter.to !== undefined) add('at < ?', filter.to);

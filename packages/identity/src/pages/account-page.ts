@@ -58,6 +58,8 @@ export interface AccountPageModel extends PageContext {
     apps: readonly string[];
   }>;
   apps: ReadonlyArray<{ clientId: string; name: string; scopes: readonly string[] }>;
+  /** "Who looked at my data", when the audit log is there to read. */
+  dataAccessUrl?: string | undefined;
 }
 
 /** `/account`: the citizen's own profile and sign-in methods. Forms only, no script. */
@@ -125,6 +127,12 @@ export function accountPage(model: AccountPageModel): string {
       ${row(t.accountPhone, profile.phone)} ${row(t.accountEmail, profile.email)}
       ${row(t.accountIdNumber, profile.idNumber)}
     </dl>
+    ${
+      model.dataAccessUrl &&
+      html`<h2>${t.dataAccess.title}</h2>
+        <p>${t.dataAccess.sectionText}</p>
+        <p><a href="${model.dataAccessUrl}">${t.dataAccess.sectionLink}</a></p>`
+    }
     <h2>${t.accountPassword}</h2>
     ${passwordSection(model, t, form)}
     <h2>${t.accountPasskeys}</h2>

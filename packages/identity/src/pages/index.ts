@@ -33,6 +33,12 @@ export {
 } from './account-page.ts';
 export { errorPage, type ErrorPageModel } from './error-page.ts';
 export {
+  dataAccessPage,
+  type DataAccessPageModel,
+  type DataAccessRow,
+  type DataAccessNotice,
+} from './data-access-page.ts';
+export {
   logoutConfirmPage,
   loggedOutPage,
   type LogoutConfirmPageModel,

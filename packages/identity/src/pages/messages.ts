@@ -152,6 +152,41 @@ export interface Messages {
   loggedOutTitle: string;
   loggedOutHeading: string;
   loggedOutAdvice: string;
+
+  /** The account page's "who looked at my data" (`/account/data-access`). */
+  dataAccess: DataAccessMessages;
+}
+
+export interface DataAccessMessages {
+  title: string;
+  /** The account page's section that links here. */
+  sectionText: string;
+  sectionLink: string;
+  intro: string;
+  timeZone: string;
+  none: string;
+  department: string;
+  app: string;
+  official: string;
+  byApp: string;
+  field: string;
+  purpose: string;
+  outcome: string;
+  unknown: string;
+  outcomes: Readonly<Record<'success' | 'failure' | 'denied', string>>;
+  /** Readable names of fields apps commonly name; any other is shown as named. */
+  fields: Readonly<Record<string, string>>;
+  report: string;
+  reportNote: string;
+  reported: string;
+  reportRefused: string;
+  exportCsv: string;
+  pages: string;
+  older: string;
+  newest: string;
+  back: string;
+  /** The CSV's header row, in the page's language. */
+  csvHeader: readonly string[];
 }
 
 /** Each language's name in that language, for the switch. */
@@ -319,6 +354,47 @@ const zhCN: Messages = {
   loggedOutTitle: '已退出登录',
   loggedOutHeading: '您已退出所有服务',
   loggedOutAdvice: '如果您使用的是公共或共享设备，请关闭所有浏览器窗口。',
+
+  dataAccess: {
+    title: '谁查看了我的数据',
+    sectionText: '政府部门的工作人员和应用每次查看或解密您的个人数据，都会记录在审计日志中。',
+    sectionLink: '查看谁查看了我的数据',
+    intro:
+      '以下是审计日志中记录的、他人对您个人数据的每一次访问，最新的在前。如有您认为不应发生的访问，请举报，安全管理员将进行核查。',
+    timeZone: '时间为北京时间（UTC+8）。',
+    none: '审计日志中没有他人访问您个人数据的记录。',
+    department: '部门',
+    app: '应用',
+    official: '工作人员',
+    byApp: '应用自动处理（非工作人员）',
+    field: '数据项',
+    purpose: '声明的用途',
+    outcome: '结果',
+    unknown: '—',
+    outcomes: { success: '已访问', failure: '未成功', denied: '被拒绝' },
+    fields: { id_number: '身份证号', phone: '手机号码', email: '电子邮箱', name: '姓名', address: '住址' },
+    report: '举报此次访问可疑',
+    reportNote: '说明（可选）',
+    reported: '已收到您的举报并记入审计日志，安全管理员将进行核查。',
+    reportRefused: '无法举报该记录：它不是对您数据的访问。',
+    exportCsv: '导出为 CSV 文件',
+    pages: '翻页',
+    older: '更早的记录',
+    newest: '返回最新记录',
+    back: '返回我的账户',
+    csvHeader: [
+      '时间（北京时间）',
+      '部门',
+      '应用',
+      '工作人员',
+      '工号',
+      '数据项',
+      '资源',
+      '用途',
+      '结果',
+      '日志序号',
+    ],
+  },
 };
 
 const en: Messages = {
@@ -479,6 +555,54 @@ const en: Messages = {
   loggedOutTitle: 'Signed out',
   loggedOutHeading: 'You have signed out of every service',
   loggedOutAdvice: 'If you are using a public or shared device, close every browser window.',
+
+  dataAccess: {
+    title: 'Who looked at my data',
+    sectionText:
+      'Every time an official or an app of a government department sees or decrypts your personal data, the audit log records it.',
+    sectionLink: 'See who looked at my data',
+    intro:
+      'Every access by others to your personal data recorded in the audit log, newest first. Report any you think should not have happened: security officers will look into it.',
+    timeZone: 'Times are China Standard Time (UTC+8).',
+    none: 'The audit log records no access by others to your personal data.',
+    department: 'Department',
+    app: 'App',
+    official: 'Official',
+    byApp: 'The app itself (no official)',
+    field: 'Data',
+    purpose: 'Stated purpose',
+    outcome: 'Outcome',
+    unknown: '—',
+    outcomes: { success: 'Accessed', failure: 'Did not succeed', denied: 'Refused' },
+    fields: {
+      id_number: 'ID number',
+      phone: 'Phone number',
+      email: 'E-mail address',
+      name: 'Name',
+      address: 'Address',
+    },
+    report: 'Report this access as suspicious',
+    reportNote: 'Note (optional)',
+    reported: 'Your report is recorded in the audit log: security officers will look into it.',
+    reportRefused: 'That record cannot be reported: it is not an access to your data.',
+    exportCsv: 'Export as CSV',
+    pages: 'Pages',
+    older: 'Older accesses',
+    newest: 'Back to the newest',
+    back: 'Back to your account',
+    csvHeader: [
+      'time (UTC+8)',
+      'department',
+      'app',
+      'official',
+      'staff id',
+      'data',
+      'resource',
+      'purpose',
+      'outcome',
+      'log index',
+    ],
+  },
 };
 
 export const MESSAGES: Readonly<Record<Language, Messages>> = { 'zh-CN': zhCN, en };
