@@ -3,6 +3,7 @@ import type { Store } from '@onegate/store';
 import { canonicalJson } from '../canonical/jcs.ts';
 import { formatCheckpoint, signCheckpoint } from '../checkpoint/checkpoint.ts';
 import { addCosignatures, type Witness } from '../checkpoint/witness.ts';
+import type { NoteVerifier } from '../checkpoint/note.ts';
 import { AuditError } from '../errors.ts';
 import { parseEvent, type AuditEvent } from '../event/event-schema.ts';
 import { exportLine, csvHeader, type ExportFormat } from '../event/export-formats.ts';
@@ -301,6 +302,11 @@ export class AuditService {
   /** The vkey of every kind that signs checkpoints, Ed25519 first: what to publish. */
   async vkeys(): Promise<string[]> {
     return (await this.#keys.signing()).map((k) => k.vkey);
+  }
+
+  /** Every key that ever signed this log's checkpoints, rotated ones too: what an old checkpoint is checked with. */
+  verifiers(): Promise<NoteVerifier[]> {
+    return this.#keys.verifiers();
   }
 
   async checkpoints(): Promise<{ size: number; note: string }[]> {

@@ -2,7 +2,6 @@ import {
   AuditError,
   openCheckpoint,
   parseCheckpoint,
-  vkeyVerifier,
   type AuditService,
   type Checkpoint,
 } from '@onegate/audit';
@@ -11,7 +10,7 @@ import {
 export interface CheckedCheckpoint {
   note: string;
   checkpoint: Checkpoint;
-  /** A signature by one of the log's current keys verified (server-side). */
+  /** A signature by one of the log's keys (rotated ones too) verified, server-side. */
   signatureOk: boolean;
 }
 
@@ -25,11 +24,12 @@ export interface InclusionView {
 }
 
 /**
- * Opens a stored checkpoint note with the log's published keys. A note no key
- * verifies is still shown (its body parsed unverified), marked as failed.
+ * Opens a stored checkpoint note with every key that ever signed the log, so a
+ * checkpoint from before a key rotation still checks. A note no key verifies
+ * is still shown (its body parsed unverified), marked as failed.
  */
 export async function checkCheckpoint(audit: AuditService, note: string): Promise<CheckedCheckpoint> {
-  const verifiers = (await audit.vkeys()).map(vkeyVerifier);
+  const verifiers = await audit.verifiers();
   try {
     return { note, checkpoint: openCheckpoint(note, verifiers, { origin: audit.origin }), signatureOk: true };
   } catch (err) {
