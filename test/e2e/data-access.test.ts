@@ -134,6 +134,13 @@ describe.each(engines)('who looked at my data on %s', (engine) => {
     expect(lines).toHaveLength(3);
     expect(csv.body).toContain('tax/returns/t-3/income');
     expect(csv.body).not.toContain('t-2');
+    // Reading the audit log is audited, the citizen's own page too; those reads are not listed as accesses.
+    const reads = await auditRows(platform.server, 'account.data_access.export');
+    expect(reads.map((r) => r.outcome)).toEqual(['success']);
+    expect((await auditRows(platform.server, 'account.data_access.view')).length).toBeGreaterThan(0);
+    expect(
+      (await browser.visit(`${platform.issuer}/account/data-access/export.csv`)).body.trim().split('\r\n'),
+    ).toHaveLength(3);
   });
 
   it('records a report of a suspicious access for security officers, and refuses one about someone else', async () => {

@@ -82,10 +82,26 @@ export function dataAccessRoutes(router: Router, deps: DataAccessDeps, guards: A
     });
   }
 
+  /** Reading the audit log is itself audited, a citizen's own page too (issue 7). */
+  const recordRead = (
+    ctx: Context,
+    session: Session,
+    action: 'account.data_access.view' | 'account.data_access.export',
+  ) =>
+    deps.audit.write({
+      action,
+      outcome: 'success',
+      actor: session.accountId!,
+      subject: session.accountId!,
+      clientId: ACCOUNT_CLIENT_ID,
+      address: ctx.ip,
+    });
+
   router.get('/data-access', async (ctx) => {
     const session = await guards.signedIn(ctx);
     if (!session) return;
     await render(ctx, session, ctx.query['reported'] === '1' ? 'reported' : undefined);
+    await recordRead(ctx, session, 'account.data_access.view');
   });
 
   router.get('/data-access/export.csv', async (ctx) => {
@@ -96,6 +112,7 @@ export function dataAccessRoutes(router: Router, deps: DataAccessDeps, guards: A
     ctx.set('content-disposition', 'attachment; filename="onegate-data-access.csv"');
     ctx.type = 'text/csv; charset=utf-8';
     ctx.body = accessesCsv(pageLanguage(ctx), await accessViews(accesses, lookups));
+    await recordRead(ctx, session, 'account.data_access.export');
   });
 
   router.post('/data-access/report', guards.form, async (ctx) => {
