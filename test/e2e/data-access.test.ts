@@ -93,7 +93,9 @@ describe.each(engines)('who looked at my data on %s', (engine) => {
   async function dataAccessPage(username: string): Promise<{ browser: Browser; page: Landing }> {
     const browser = new Browser();
     const login = await browser.visit(`${platform.issuer}/account/data-access`);
-    await browser.submit(login, { username, password: PASSWORD });
+    const landed = await browser.submit(login, { username, password: PASSWORD });
+    // Signing in from the page comes back to it, not to the account page.
+    expect(new URL(landed.url).pathname).toBe('/account/data-access');
     return { browser, page: await browser.visit(`${platform.issuer}/account/data-access`) };
   }
 

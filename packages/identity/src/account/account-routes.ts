@@ -71,7 +71,9 @@ export function accountRoutes(deps: AccountDeps): Router {
 
   // After signing in through /auth; the session cookie is what counts, the code is left to expire.
   router.get('/callback', (ctx) => {
-    redirect(ctx, '/account');
+    // Back to the page the citizen asked for: one of a fixed list, named in `state` (never a URL).
+    const state = typeof ctx.query['state'] === 'string' ? ctx.query['state'] : '';
+    redirect(ctx, RETURN_PAGES.get(state.slice(state.indexOf('.') + 1)) ?? '/account');
   });
 
   router.post('/totp/begin', form, async (ctx) => {
@@ -322,7 +324,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   async function signedIn(ctx: Context, fresh = false): Promise<Session | undefined> {
     const session = await deps.provider().Session.get(ctx);
     if (session.accountId && (!fresh || signedInRecently(session))) return session;
-    redirect(ctx, signInUrl(deps.issuer, fresh));
+    redirect(ctx, signInUrl(deps.issuer, fresh, returnPageOf(ctx.path)));
     return undefined;
   }
 
@@ -491,7 +493,14 @@ function describeDevice(userAgent: string | undefined): string {
 }
 
 /** An authorization request of the built-in account client; `fresh` forces a new sign-in. */
-function signInUrl(issuer: string, fresh: boolean): string {
+/** Pages of /account a sign-in can return to, by the name `state` carries. */
+const RETURN_PAGES: ReadonlyMap<string, string> = new Map([['data-access', '/account/data-access']]);
+
+function returnPageOf(path: string): string | undefined {
+  return path === '/account/data-access' ? 'data-access' : undefined;
+}
+
+function signInUrl(issuer: string, fresh: boolean, returnPage?: string): string {
   const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
   const params = new URLSearchParams({
     client_id: ACCOUNT_CLIENT_ID,
@@ -500,7 +509,7 @@ function signInUrl(issuer: string, fresh: boolean): string {
     redirect_uri: `${issuer}/account/callback`,
     code_challenge: challenge,
     code_challenge_method: 'S256',
-    state: randomBytes(16).toString('base64url'),
+    state: `${randomBytes(16).toString('base64url')}${returnPage === undefined ? '' : `.${returnPage}`}`,
     ...(fresh ? { prompt: 'login' } : {}),
   });
   return `/auth?${params.toString()}`;
