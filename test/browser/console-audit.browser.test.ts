@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.ts';
+import { pageQualityProblems, PHONE } from './support/page-quality.ts';
 import { startPlatform, type Platform } from '../e2e/support/platform.ts';
 import { totp } from '../e2e/support/totp.ts';
 
@@ -81,8 +82,13 @@ describe('the officer console in a real browser', () => {
     await platform?.stop();
   });
 
-  const shot = (name: string) =>
-    page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+  /** Screenshots the page (wide and phone) after checking it is accessible and fits a phone. */
+  async function shot(name: string): Promise<void> {
+    await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+    const lang = name.endsWith('-zh-CN') ? 'zh-CN' : 'en';
+    const phone = new URL(`${name}-phone.png`, SHOTS).pathname;
+    expect.soft(await pageQualityProblems(page, lang, phone), name).toEqual([]);
+  }
   const proofResult = async () => {
     await page.locator('#proof[data-result]').waitFor({ state: 'attached' });
     return page.locator('#proof').getAttribute('data-result');
@@ -91,6 +97,7 @@ describe('the officer console in a real browser', () => {
   it('lands an officer on audit search after password and authenticator code, in both languages', async () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Audit search');
     expect(await page.getByRole('link', { name: 'Sign out' }).count()).toBe(1);
+    expect(await page.locator('.console-officer').textContent()).toContain('Signed in as zhao.min');
     await shot('audit-search-en');
     await page.getByRole('link', { name: '简体中文' }).click();
     await page.waitForURL(/lang=zh-CN/);
@@ -107,6 +114,24 @@ describe('the officer console in a real browser', () => {
     expect(await page.locator('tbody tr').count()).toBe(5);
     expect(await page.locator('tbody').textContent()).not.toContain('test.xss');
     await shot('audit-results-en');
+    // On a phone the table scrolls inside its own box, the page itself does not.
+    await page.setViewportSize(PHONE);
+    const tableScrolls = `(() => {
+      const wrap = document.querySelector('.console-table-wrap');
+      return wrap.scrollWidth > wrap.clientWidth;
+    })()`;
+    expect(await page.evaluate<boolean>(tableScrolls)).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    // The filters were posted, never in the URL: switching language starts a new search.
+    await page.getByRole('link', { name: '简体中文' }).click();
+    await page.waitForURL(/\/console\/audit\?lang=zh-CN$/);
+    await page.getByLabel('操作', { exact: true }).fill('privacy.decrypt');
+    await page.getByRole('button', { name: '查询' }).click();
+    await page.waitForURL(/\/console\/audit\/search$/);
+    expect(await page.locator('tbody tr').count()).toBe(5);
+    await shot('audit-results-zh-CN');
+    await page.getByRole('link', { name: 'English' }).click();
+    await page.waitForURL(/lang=en/);
 
     await page.locator('tbody tr').nth(2).getByRole('link').click();
     await page.waitForURL(/\/console\/audit\/events\/\d+$/);
@@ -129,7 +154,8 @@ describe('the officer console in a real browser', () => {
     const index = (await platform.server.audit.query({ action: 'privacy.decrypt' }, { limit: 1 })).events[0]!
       .index;
     const url = `${platform.issuer}/console/audit/events/${index}`;
-    await page.route(url, async (route) => {
+    const route = new RegExp(`/console/audit/events/${index}(\\?lang=[\\w-]+)?$`);
+    await page.route(route, async (route) => {
       const response = await route.fetch();
       const body = (await response.text()).replace(
         /(<ol class="console-hashes" id="proof-hashes">\s*<li><code>)([0-9a-f])/,
@@ -144,7 +170,12 @@ describe('the officer console in a real browser', () => {
       await page.locator('#signed-root').textContent(),
     );
     await shot('audit-event-failed-en');
-    await page.unroute(url);
+    await page.goto(`${url}?lang=zh-CN`);
+    expect(await proofResult()).toBe('failed');
+    expect(await page.locator('#proof-state').textContent()).toContain('失败');
+    await shot('audit-event-failed-zh-CN');
+    await page.unroute(route);
+    await page.goto(`${url}?lang=en`);
   });
 
   it('shows a stored "><img onerror> as text, with nothing run', async () => {
@@ -167,6 +198,24 @@ describe('the officer console in a real browser', () => {
     await page.goto(`${platform.issuer}/console/integrity?lang=zh-CN`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('审计日志完整性');
     await shot('integrity-zh-CN');
+    expect(problems).toEqual([]);
+  });
+
+  it('signs out through OneGate: the logout page confirms, and the console asks to sign in again', async () => {
+    await page.goto(`${platform.issuer}/console/audit?lang=en`);
+    await page.getByRole('link', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/session\/end/);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+      'Sign out of all government services?',
+    );
+    await shot('sign-out-en');
+    await page.getByRole('button', { name: 'Yes, sign out everywhere' }).click();
+    // Back at the console, which no longer knows the officer: OneGate's sign-in form.
+    await page.getByLabel('Password', { exact: true }).waitFor();
+    expect(new URL(page.url()).pathname).not.toMatch(/^\/console/);
+    await page.goto(`${platform.issuer}/console/integrity`);
+    await page.getByLabel('Password', { exact: true }).waitFor();
+    expect(await page.locator('.console-officer').count()).toBe(0);
     expect(problems).toEqual([]);
   });
 });

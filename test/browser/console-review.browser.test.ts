@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.ts';
+import { pageQualityProblems } from './support/page-quality.ts';
 import { startPlatform, type Platform } from '../e2e/support/platform.ts';
 import { totp } from '../e2e/support/totp.ts';
 
@@ -144,8 +145,13 @@ describe('access review, delegations and activity in a real browser', () => {
     await platform?.stop();
   });
 
-  const shot = (name: string) =>
-    page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+  /** Screenshots the page (wide and phone) after checking it is accessible and fits a phone. */
+  async function shot(name: string): Promise<void> {
+    await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+    const lang = name.endsWith('-zh-CN') ? 'zh-CN' : 'en';
+    const phone = new URL(`${name}-phone.png`, SHOTS).pathname;
+    expect.soft(await pageQualityProblems(page, lang, phone), name).toEqual([]);
+  }
 
   /** Screenshots the current page in English, then in Chinese, and comes back to English. */
   async function bothLanguages(name: string, zhHeading: string): Promise<void> {
@@ -177,6 +183,18 @@ describe('access review, delegations and activity in a real browser', () => {
     expect(await page.getByRole('link', { name: 'Export as CSV for sign-off' }).count()).toBe(1);
     await bothLanguages('review', '访问审查');
     expect(problems).toEqual([]);
+  });
+
+  it("announces a refusal for another department's resource as an alert", async () => {
+    await page.getByLabel('Resource', { exact: true }).fill('public-security/cases/2026-0007');
+    await page.getByLabel('Action', { exact: true }).fill('read');
+    await page.getByRole('button', { name: 'Show who can' }).click();
+    await page.waitForURL(/\/console\/review\?resource=/);
+    expect(await page.getByRole('alert').textContent()).toMatch(/department/i);
+    await shot('review-error-en');
+    // The refusal is a 403, which Chromium logs; nothing else may be there.
+    expect(problems).toEqual([expect.stringContaining('status of 403')]);
+    problems.length = 0;
   });
 
   it('shows the delegations with the one ending soon flagged', async () => {

@@ -3,6 +3,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type Demo } from '@onegate/demo';
 import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.ts';
+import { pageQualityProblems } from './support/page-quality.ts';
 import { freePort } from '../e2e/support/platform.ts';
 import { totp } from '../e2e/support/totp.ts';
 
@@ -47,6 +48,14 @@ describe("the citizen's data-access page in a real browser", () => {
     await page.getByLabel('Username, phone number or e-mail').fill(who.username);
     await page.getByLabel('Password', { exact: true }).fill(who.password);
     await page.getByLabel('Password', { exact: true }).press('Enter');
+  }
+
+  /** Screenshots the page (wide and phone) after checking it is accessible and fits a phone. */
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+    const lang = name.endsWith('-zh-CN') ? 'zh-CN' : 'en';
+    const phone = new URL(`${name}-phone.png`, SHOTS).pathname;
+    expect.soft(await pageQualityProblems(page, lang, phone), name).toEqual([]);
   }
 
   /** The clerk sees one resident's ID number in full, for a purpose. */
@@ -96,22 +105,19 @@ describe("the citizen's data-access page in a real browser", () => {
     await expect(
       page.getByRole('button', { name: 'Report this access as suspicious' }).count(),
     ).resolves.toBe(3);
-    await page.screenshot({ path: new URL('data-access-en.png', SHOTS).pathname, fullPage: true });
+    await shot(page, 'data-access-en');
 
     await page.getByRole('link', { name: '简体中文' }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('谁查看了我的数据');
     await expect(page.getByTestId('accesses').locator('> li').count()).resolves.toBe(3);
-    await page.screenshot({ path: new URL('data-access-zh-CN.png', SHOTS).pathname, fullPage: true });
+    await shot(page, 'data-access-zh-CN');
 
     // One click reports the newest as suspicious; the page confirms it.
     await page.getByLabel('说明（可选）').first().fill('我没有去过民政窗口');
     await page.getByRole('button', { name: '举报此次访问可疑' }).first().click();
     await page.waitForURL(`${demo.urls.onegate}/account/data-access?reported=1`);
     expect(await page.getByRole('status').textContent()).toContain('已收到您的举报');
-    await page.screenshot({
-      path: new URL('data-access-reported-zh-CN.png', SHOTS).pathname,
-      fullPage: true,
-    });
+    await shot(page, 'data-access-reported-zh-CN');
     await page.context().close();
   });
 });

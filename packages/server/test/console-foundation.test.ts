@@ -42,7 +42,9 @@ describe('the console: signing in, step-up and roles', () => {
     const page = await signInToConsole(server, browser, officer, '/console/integrity');
     expect(page.status).toBe(200);
     expect(new URL(page.url).pathname).toBe('/console/integrity');
-    expect(page.body).toContain('Signed in as');
+    // The header names the officer by username, never by the opaque account id.
+    expect(page.body).toContain('Signed in as officer.zhao');
+    expect(page.body).not.toContain(officer.id);
     expect(page.body).toContain('href="/console/audit"');
     expect(page.body).toContain('Sign out');
   });

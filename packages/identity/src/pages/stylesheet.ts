@@ -47,7 +47,10 @@ a:hover {
 
 a:focus-visible,
 button:focus-visible,
-input:focus-visible {
+input:focus-visible,
+select:focus-visible,
+textarea:focus-visible,
+summary:focus-visible {
   outline: 3px solid #ffd100;
   outline-offset: 0;
   box-shadow: 0 0 0 6px #1b1b1b;

@@ -14,6 +14,8 @@ export const DEPARTMENT_ADMIN_ROLE = 'department-admin';
 /** The signed-in officer, as `requireConsole` lets a request through. */
 export interface Officer {
   accountId: string;
+  /** What the header shows: the sign-in name, never the opaque id. */
+  username: string;
   acr: string;
   /** `security-officer` in department `onegate`: reads everything, changes nothing. */
   securityOfficer: boolean;
@@ -66,8 +68,10 @@ export function requireConsole(deps: ConsoleDeps): Middleware {
       return;
     }
     const binding = `console:${signIn.sessionUid}`;
+    const account = await deps.identity.accounts.find(signIn.accountId);
     (ctx.state as ConsoleState).officer = {
       accountId: signIn.accountId,
+      username: account?.username ?? signIn.accountId,
       acr: signIn.acr,
       securityOfficer,
       departmentAdminOf,

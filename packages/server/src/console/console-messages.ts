@@ -10,7 +10,7 @@ export interface ShellMessages {
   languageSwitchLabel: string;
   navLabel: string;
   sections: Record<ConsoleSection, string>;
-  signedInAs: (accountId: string) => string;
+  signedInAs: (username: string) => string;
   signOut: string;
   forbiddenTitle: string;
   forbiddenBody: string;
@@ -35,7 +35,7 @@ export const SHELL_MESSAGES: Record<Language, ShellMessages> = {
       delegations: '授权委托',
       activity: '活动概览',
     },
-    signedInAs: (accountId) => `已登录：${accountId}`,
+    signedInAs: (username) => `已登录：${username}`,
     signOut: '退出登录',
     forbiddenTitle: '无权访问控制台',
     forbiddenBody: '您的账户没有安全员（security-officer）或部门管理员（department-admin）角色。',
@@ -58,7 +58,7 @@ export const SHELL_MESSAGES: Record<Language, ShellMessages> = {
       delegations: 'Delegations',
       activity: 'Activity',
     },
-    signedInAs: (accountId) => `Signed in as ${accountId}`,
+    signedInAs: (username) => `Signed in as ${username}`,
     signOut: 'Sign out',
     forbiddenTitle: 'No access to the console',
     forbiddenBody: 'Your account holds neither the security-officer nor the department-admin role.',

@@ -63,7 +63,7 @@ export function consolePage(ctx: Context, options: ConsolePageOptions): void {
             ${
               officer &&
               html`<p class="console-officer">
-                <span>${t.signedInAs(officer.accountId)}</span>
+                <span>${t.signedInAs(officer.username)}</span>
                 <a class="console-sign-out" href="${officer.signOutUrl}">${t.signOut}</a>
               </p>`
             }

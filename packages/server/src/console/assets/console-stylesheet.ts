@@ -142,10 +142,30 @@ export const CONSOLE_STYLESHEET = `.console-header-inner,
   border-radius: 8px;
 }
 
+/* Chromium lets the keyboard into a box that scrolls: show where it is. */
+.console-table-wrap:focus-visible {
+  outline: 3px solid #ffd100;
+  outline-offset: 2px;
+}
+
 .console-table {
   width: 100%;
   border-collapse: collapse;
   font-size: 0.9375rem;
+}
+
+/* On a phone a results table keeps readable columns and scrolls inside its
+   own box instead of squeezing a timestamp into one character per line. */
+@media (max-width: 40rem) {
+  .console-table th,
+  .console-table td {
+    overflow-wrap: break-word;
+  }
+
+  .console-table time,
+  .console-table code {
+    white-space: nowrap;
+  }
 }
 
 .console-table caption {

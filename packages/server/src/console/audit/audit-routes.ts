@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { AuditError, encodeCursor } from '@onegate/audit';
-import { html } from '@onegate/identity';
+import { html, LANGUAGES } from '@onegate/identity';
 import type { AppDeps } from '../../app.ts';
 import { consoleForm, requireConsole, requireSecurityOfficer, type ConsoleState } from '../console-auth.ts';
 import { consoleLanguage, consolePage } from '../console-page.ts';
@@ -34,6 +34,15 @@ export function auditSearchRoutes(deps: AppDeps): Router<ConsoleState> {
 
   router.post('/console/audit/search', ...officers, consoleForm(deps), async (ctx) => {
     await search(ctx, searchRequest(ctx.request.body as Record<string, unknown>));
+  });
+
+  // Results answer a post (filters stay out of the URL); a GET here, as the
+  // language switch on a results page makes, starts over on the search form.
+  router.get('/console/audit/search', ...officers, (ctx) => {
+    const lang = ctx.query['lang'];
+    const known = LANGUAGES.find((l) => l === lang);
+    ctx.status = 303;
+    ctx.redirect(known ? `/console/audit?lang=${known}` : '/console/audit');
   });
 
   router.post('/console/audit/export', ...officers, consoleForm(deps), async (ctx) => {

@@ -14,6 +14,7 @@ export const HISTORY_LENGTH = 20;
 /** Logs up to this size are verified while the officer waits; larger ones in the background. */
 export const VERIFY_INLINE_MAX = 100_000;
 export const VERIFY_ACTION = 'console.integrity.verify';
+export const WITNESS_ACTION = 'console.integrity.witness';
 
 export interface HistoryRow extends CheckedCheckpoint {
   /** Whether the tree of this checkpoint extends the one before (`first`: none before it). */
@@ -89,6 +90,41 @@ export async function lastVerification(audit: AuditService): Promise<Verificatio
     size: Number(details['size'] ?? 0),
     ...(typeof firstBad === 'number' ? { firstBadIndex: firstBad } : {}),
   };
+}
+
+export type WitnessStatus = NonNullable<AuditService['witnessStatus']>;
+
+/**
+ * The witnesses' last answer. The audit service keeps it in memory only (a
+ * restart, or another instance that signed this size first, leaves it empty),
+ * so the first officer to see a new answer records it in the log, the way the
+ * last full verification is kept, and every instance reads it back from there.
+ * `observer` is that officer; the witness's error text carries no personal data.
+ */
+export async function witnessStatus(
+  audit: AuditService,
+  observer: { accountId: string; address: string },
+): Promise<WitnessStatus | undefined> {
+  const { events } = await audit.query({ action: WITNESS_ACTION }, { limit: 1 });
+  const found = events[0]?.event;
+  const details = found?.details ?? {};
+  const recorded: WitnessStatus | undefined = found && {
+    at: Number(details['at'] ?? Date.parse(found.time)),
+    ok: found.outcome === 'success',
+    size: Number(details['size'] ?? 0),
+    ...(found.reason === undefined ? {} : { error: found.reason }),
+  };
+  const live = audit.witnessStatus;
+  if (!live || (recorded && recorded.at >= live.at)) return recorded;
+  await audit.write({
+    action: WITNESS_ACTION,
+    outcome: live.ok ? 'success' : 'failure',
+    actor: observer.accountId,
+    address: observer.address,
+    ...(live.error === undefined ? {} : { reason: live.error.slice(0, 200) }),
+    details: { size: live.size, at: live.at },
+  });
+  return live;
 }
 
 let running: Promise<StoredLogVerdict> | undefined;

@@ -3,7 +3,13 @@ import type { RequestState } from '../../http/state.ts';
 import type { AppDeps } from '../../app.ts';
 import { consoleForm, requireConsole, requireSecurityOfficer, type ConsoleState } from '../console-auth.ts';
 import { consoleLanguage, consolePage } from '../console-page.ts';
-import { checkpointHistory, lastVerification, verificationRunning, verifyNow } from './integrity-checks.ts';
+import {
+  checkpointHistory,
+  lastVerification,
+  verificationRunning,
+  verifyNow,
+  witnessStatus,
+} from './integrity-checks.ts';
 import { INTEGRITY_MESSAGES } from './integrity-messages.ts';
 import { anyFailure, integrityBody, type IntegrityModel } from './integrity-page.ts';
 
@@ -25,7 +31,7 @@ export function integrityRoutes(deps: AppDeps): Router<ConsoleState> {
       csrfToken: ctx.state.officer.csrfToken,
       history: await checkpointHistory(deps.audit),
       witnessesConfigured: deps.config.auditWitnesses.length,
-      witness: deps.audit.witnessStatus,
+      witness: await witnessStatus(deps.audit, { accountId: ctx.state.officer.accountId, address: ctx.ip }),
       verification: await lastVerification(deps.audit),
       verifying: verificationRunning(),
     };
