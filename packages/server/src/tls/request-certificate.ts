@@ -8,6 +8,8 @@ import { trustedProxies } from '../http/trusted-proxies.ts';
 import { checkClientCertificate, type TrustAnchors } from '../pki/index.ts';
 import { parseForwardedCertificate } from './forwarded-certificate.ts';
 
+const PEER_RECHECK_MS = 60_000;
+
 /**
  * Puts the client certificate of each request, checked against the trust
  * anchors of the moment, where identity's mTLS client authentication and the
@@ -33,6 +35,23 @@ export function clientCertificates(
       ...(anchors ? checkClientCertificate(certificate, anchors) : unanchored(certificate)),
     };
   };
+  // A keep-alive connection carries many requests but one handshake: its certificate is parsed
+  // and checked once, again only after the trust anchors were reloaded or a minute has passed
+  // (so one that expires or is revoked mid-connection stops counting).
+  const checkedPeers = new WeakMap<
+    TLSSocket,
+    { anchors: TrustAnchors | undefined; at: number; result?: ClientCertificate }
+  >();
+  const fromHandshake = (socket: TLSSocket): ClientCertificate | undefined => {
+    const anchors = trust();
+    const now = Date.now();
+    const cached = checkedPeers.get(socket);
+    if (cached && cached.anchors === anchors && now - cached.at < PEER_RECHECK_MS) return cached.result;
+    const peer = socket.getPeerX509Certificate();
+    const result = peer ? verified(peer, 'tls') : undefined;
+    checkedPeers.set(socket, { anchors, at: now, ...(result ? { result } : {}) });
+    return result;
+  };
   return async (ctx, next) => {
     const { socket, headers } = ctx.req;
     let presented: ClientCertificate | undefined;
@@ -50,8 +69,7 @@ export function clientCertificates(
           'client certificate header from an address that is not a trusted proxy: ignored',
         );
       }
-      const peer = socket instanceof TLSSocket ? socket.getPeerX509Certificate() : undefined;
-      if (peer) presented = verified(peer, 'tls');
+      if (socket instanceof TLSSocket) presented = fromHandshake(socket);
     }
     setRequestCertificate(ctx.req, presented);
     await next();
