@@ -1,5 +1,5 @@
-import { REACH_DOWN, type CasbinLines, type PolicyLine } from './casbin-lines.ts';
-import { compileObjectPattern, objectPattern, type ObjectMatcher } from './object-pattern.ts';
+import { FOREVER, REACH_DOWN, type CasbinLines, type PolicyLine } from './casbin-lines.ts';
+import { compileObjectPattern, objectPattern, partsMatch, type ObjectMatcher } from './object-pattern.ts';
 import type { Decision } from './policy.ts';
 
 /**
@@ -27,25 +27,29 @@ export interface IndexRequest {
 }
 
 export interface IndexedLine {
+  // The fields a decision reads come first, so they share the object's first cache line.
+  readonly purpose: string;
+  readonly minacr: number;
+  /** False for lines valid from 0 to FOREVER (every rule): their window is checked once per request. */
+  readonly timed: boolean;
+  /** `matches` as fields (see ObjectPattern), read inline by the decision loop. */
+  readonly objKind: 0 | 1 | 2 | 3;
+  readonly objText: string;
+  readonly deny: boolean;
+  readonly except: string;
+  /** The answer when this line decides, made once so a decision allocates nothing. */
+  readonly decision: Decision;
+  readonly objParts: readonly string[];
+  readonly objRegex: RegExp | undefined;
+  readonly nbf: number;
+  readonly exp: number;
   readonly raw: PolicyLine;
   readonly sub: string;
   readonly subdom: string;
   readonly dom: string;
   readonly act: string;
   readonly actId: number;
-  readonly purpose: string;
-  readonly minacr: number;
-  readonly nbf: number;
-  readonly exp: number;
-  readonly deny: boolean;
-  readonly except: string;
   readonly matches: ObjectMatcher;
-  /** `matches` as fields (see ObjectPattern), read inline by the decision loop. */
-  readonly objKind: 0 | 1 | 2;
-  readonly objText: string;
-  readonly objRegex: RegExp | undefined;
-  /** The answer when this line decides, made once so a decision allocates nothing. */
-  readonly decision: Decision;
 }
 
 /** Casbin's DefaultRoleManager follows at most this many links. */
@@ -61,22 +65,22 @@ export type FailedCondition = 'resource' | 'except' | 'purpose' | 'acr' | 'not_y
 
 const NO_MATCH: Decision = Object.freeze({ allowed: false, reason: 'no_matching_rule' });
 
-/** Lines of one group by action; actions are small numbers (ACTION_IDS) so finding them is an array read. */
+/**
+ * Lines of one group by action; actions are small numbers (ACTION_IDS) so
+ * finding them is an array read. `merged` holds, per action, that action's
+ * lines and then the any-action ones: the one list a decision scans.
+ */
 class ActionLines {
   readonly byAct: Array<IndexedLine[] | undefined> = [];
   readonly anyAct: IndexedLine[] = [];
+  readonly merged: Array<IndexedLine[] | undefined> = [];
   size = 0;
-
-  addAll(group: ActionLines | undefined): void {
-    if (group === undefined) return;
-    for (const list of group.byAct) if (list) for (const line of list) this.add(line);
-    for (const line of group.anyAct) this.add(line);
-  }
 
   add(line: IndexedLine): void {
     if (line.act === '*') this.anyAct.push(line);
     else (this.byAct[line.actId] ??= []).push(line);
     this.size++;
+    this.#merge(line);
   }
 
   remove(line: IndexedLine): void {
@@ -86,11 +90,21 @@ class ActionLines {
     list!.splice(at, 1);
     if (list!.length === 0 && line.act !== '*') this.byAct[line.actId] = undefined;
     this.size--;
+    this.#merge(line);
   }
 
   lines(act: string): IndexedLine[] {
     const id = ACTION_IDS.get(act);
-    return [...((id === undefined ? undefined : this.byAct[id]) ?? []), ...this.anyAct];
+    return (id === undefined ? undefined : this.merged[id]) ?? this.anyAct;
+  }
+
+  #merge(changed: IndexedLine): void {
+    const merge = (id: number) => {
+      const own = this.byAct[id];
+      this.merged[id] = own === undefined ? undefined : [...own, ...this.anyAct];
+    };
+    if (changed.act !== '*') merge(changed.actId);
+    else for (let id = 0; id < this.byAct.length; id++) merge(id);
   }
 }
 
@@ -106,55 +120,82 @@ function actionId(act: string): number {
   return id;
 }
 
+/** Every department name ever seen gets a number too, so a role's lines there are an array read. */
+const DOMAIN_IDS = new Map<string, number>();
+
+function domainId(dom: string): number {
+  let id = DOMAIN_IDS.get(dom);
+  if (id === undefined) {
+    id = DOMAIN_IDS.size;
+    DOMAIN_IDS.set(dom, id);
+  }
+  return id;
+}
+
 /** A role held in a department (`p.sub` in `p.subdom`), and its lines by the department they cover. */
 class RoleNode {
-  readonly byDom = new Map<string, ActionLines>();
+  /** By department number. */
+  readonly byDom: Array<ActionLines | undefined> = [];
   /** `sub@subdom` reaches down: its own department's lines also cover the departments below. */
   reaching = false;
 
   readonly subdom: string;
+  readonly subdomId: number;
   readonly sub: string;
 
   constructor(subdom: string, sub: string) {
     this.subdom = subdom;
+    this.subdomId = domainId(subdom);
     this.sub = sub;
+  }
+
+  group(dom: string): ActionLines | undefined {
+    const id = DOMAIN_IDS.get(dom);
+    return id === undefined ? undefined : this.byDom[id];
   }
 }
 
-/** What a subject holds, resolved once: the role nodes to visit and the role names per department. */
-interface SubjectView {
-  nodes: RoleNode[];
-  /** `nodes[i].byDom`, one read closer. */
-  lineMaps: Array<Map<string, ActionLines>>;
-  reachingNodes: RoleNode[];
-  roles: Map<string, readonly string[]>;
+/**
+ * What a subject holds, resolved once: the role nodes of its role closure,
+ * department by department, nearest role first. Kept small: at government
+ * scale there is one per subject, and a decision's first read is this one.
+ */
+class SubjectView {
+  readonly nodes: readonly RoleNode[];
+  readonly reachingNodes: readonly RoleNode[];
+  // The first nodes again, as fields: most subjects hold one to three roles,
+  // and a field of this object is one memory read closer than an array's element.
+  readonly count: number;
+  readonly n0: RoleNode | undefined;
+  readonly n1: RoleNode | undefined;
+  readonly n2: RoleNode | undefined;
+
+  constructor(nodes: readonly RoleNode[], reachingNodes: readonly RoleNode[]) {
+    this.count = nodes.length;
+    this.n0 = nodes[0];
+    this.n1 = nodes[1];
+    this.n2 = nodes[2];
+    this.nodes = nodes;
+    this.reachingNodes = reachingNodes;
+  }
 }
 
-/** The lines for one subject in one department, valid while the policy stays at `generation`. */
-interface Compiled {
-  generation: number;
-  /** By action number: that action's lines, then the any-action ones. */
-  byAct: Array<IndexedLine[] | undefined>;
-  anyAct: IndexedLine[];
-  view: SubjectView;
+/** Whether the view holds `role` in `dom`, inherited or not (Casbin's `g(sub, role, dom)`). */
+function holds(view: SubjectView, role: string, dom: string): boolean {
+  for (const node of view.nodes) if (node.sub === role && node.subdom === dom) return true;
+  return false;
 }
 
-/** Past this many compiled subject-department pairs the cache starts over (some 100 MB). */
-const MAX_COMPILED = 1_000_000;
 /** Subjects whose role closure is kept resolved (a few hundred bytes each). */
 const MAX_VIEWS = 1_000_000;
 
 export class DecisionIndex {
-  /** dom → subject → its compiled lines there. */
-  readonly #compiled = new Map<string, Map<string, Compiled>>();
-  #compiledCount = 0;
-  /** Bumped by every change: compiled lines older than this are rebuilt on use. */
-  #generation = 0;
   readonly #lines = new Map<string, IndexedLine>();
   /** subdom → sub → node, for role subjects. */
   readonly #nodes = new Map<string, Map<string, RoleNode>>();
   /** `p.sub == "*"` lines by the department they cover, whatever the subdom. */
-  readonly #everyone = new Map<string, ActionLines>();
+  /** By department number. */
+  readonly #everyone: Array<ActionLines | undefined> = [];
   /** Own `*` lines of departments where `*@dom` reaches down (Casbin allows it; our policies never make it). */
   readonly #everyoneReaching = new Map<string, ActionLines>();
   /** g: department → name → names it inherits directly. */
@@ -176,7 +217,7 @@ export class DecisionIndex {
   load(lines: CasbinLines): void {
     this.#lines.clear();
     this.#nodes.clear();
-    this.#everyone.clear();
+    this.#everyone.length = 0;
     this.#everyoneReaching.clear();
     this.#links.clear();
     this.#subjectDepartments.clear();
@@ -184,8 +225,6 @@ export class DecisionIndex {
     this.#reachLinks.clear();
     this.#views.clear();
     this.#ancestors.clear();
-    this.#compiled.clear();
-    this.#compiledCount = 0;
     for (const [a, b] of lines.g3) addEdge(this.#reachLinks, a, b);
     this.#reaching = reachersOf(this.#reachLinks, REACH_DOWN);
     for (const [a, b] of lines.g2) addEdge(this.#parents, a, b);
@@ -231,13 +270,11 @@ export class DecisionIndex {
   addParent(child: string, parent: string): void {
     addEdge(this.#parents, child, parent);
     this.#ancestors.clear();
-    this.#generation++;
   }
 
   removeParent(child: string, parent: string): void {
     removeEdge(this.#parents, child, parent);
     this.#ancestors.clear();
-    this.#generation++;
   }
 
   addReach(name: string, target: string): void {
@@ -253,53 +290,77 @@ export class DecisionIndex {
   // ---- decisions
 
   /**
-   * The lines that can concern a subject in a department — role closure, the
-   * department's own lines and those shared into it, reach-down from above,
-   * denies for everyone — are gathered on first use and kept, by action,
-   * until the policy next changes; a decision is then two map reads and a
-   * scan of a few lines. Requests come validated: no line breaks in `obj`,
-   * which `keyMatch2`'s `.*` would not cross.
+   * A decision reads the subject's resolved role closure (one map read),
+   * then, for each role, its lines in the resource's department by action
+   * (array reads), the department's lines for everyone, and the lines of
+   * roles reaching down from above; it stops at the first deny. Nothing is
+   * cached per subject and department: at government scale such a cache
+   * holds hundreds of thousands of entries and every decision would miss
+   * the processor's caches walking it. Requests come validated: no line
+   * breaks in `obj`, which `keyMatch2`'s `.*` would not cross.
    */
   decide(req: IndexRequest): Decision {
-    let bySubject = this.#compiled.get(req.dom);
-    if (bySubject === undefined) {
-      bySubject = new Map();
-      this.#compiled.set(req.dom, bySubject);
-    }
-    let entry = bySubject.get(req.sub);
-    if (entry === undefined || entry.generation !== this.#generation) {
-      entry = this.#compile(req.sub, req.dom);
-      bySubject.set(req.sub, entry);
-    }
-    const actId = ACTION_IDS.get(req.act);
-    const lines = (actId === undefined ? undefined : entry.byAct[actId]) ?? entry.anyAct;
+    const view = this.#view(req.sub);
+    const groups = this.#groupsFor(req, view);
+    const count = this.#groupCount;
+    const actId = ACTION_IDS.get(req.act) ?? -1;
+    const untimed = req.now >= 0 && req.now < FOREVER;
     let allow: IndexedLine | undefined;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
-      if (!applies(line, req, entry.view)) continue;
-      if (line.deny) return line.decision;
-      allow ??= line;
+    for (let g = 0; g < count; g++) {
+      const group = groups[g]!;
+      const lines = (actId < 0 ? undefined : group.merged[actId]) ?? group.anyAct;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        if (!applies(line, req, view, untimed)) continue;
+        if (line.deny) return line.decision;
+        allow ??= line;
+      }
     }
     return allow === undefined ? NO_MATCH : allow.decision;
   }
 
-  #compile(sub: string, dom: string): Compiled {
-    const view = this.#view(sub);
-    const gathered = new ActionLines();
-    for (const map of view.lineMaps) gathered.addAll(map.get(dom));
-    gathered.addAll(this.#everyone.get(dom));
-    const above = this.#ancestorsOf(dom);
-    for (const node of view.reachingNodes) {
-      if (above.set.has(node.subdom)) gathered.addAll(node.byDom.get(node.subdom));
+  /** Scratch for `decide`: the line groups of one request, reused so a decision allocates nothing. */
+  readonly #groups: ActionLines[] = [];
+  #groupCount = 0;
+
+  #groupsFor(req: IndexRequest, view: SubjectView): ActionLines[] {
+    const groups = this.#groups;
+    let count = 0;
+    const domId = DOMAIN_IDS.get(req.dom);
+    if (domId !== undefined) {
+      const held = view.count;
+      if (held > 0) {
+        let group = view.n0!.byDom[domId];
+        if (group !== undefined) groups[count++] = group;
+        if (held > 1) {
+          group = view.n1!.byDom[domId];
+          if (group !== undefined) groups[count++] = group;
+          if (held > 2) {
+            group = view.n2!.byDom[domId];
+            if (group !== undefined) groups[count++] = group;
+            for (let n = 3; n < held; n++) {
+              group = view.nodes[n]!.byDom[domId];
+              if (group !== undefined) groups[count++] = group;
+            }
+          }
+        }
+      }
+      const everyone = this.#everyone[domId];
+      if (everyone !== undefined) groups[count++] = everyone;
     }
-    for (const up of above.list) gathered.addAll(this.#everyoneReaching.get(up));
-    // Each action's lines with the any-action lines after them: one list to scan.
-    const byAct = gathered.byAct.map((lines) => (lines ? [...lines, ...gathered.anyAct] : undefined));
-    if (++this.#compiledCount > MAX_COMPILED) {
-      this.#compiled.clear();
-      this.#compiledCount = 0;
+    if (view.reachingNodes.length > 0 || this.#everyoneReaching.size > 0) {
+      const above = this.#ancestorsOf(req.dom);
+      for (const node of view.reachingNodes) {
+        const own = node.byDom[node.subdomId];
+        if (own !== undefined && above.set.has(node.subdom)) groups[count++] = own;
+      }
+      for (const up of above.list) {
+        const reaching = this.#everyoneReaching.get(up);
+        if (reaching !== undefined) groups[count++] = reaching;
+      }
     }
-    return { generation: this.#generation, byAct, anyAct: gathered.anyAct, view };
+    this.#groupCount = count;
+    return groups;
   }
 
   /**
@@ -316,10 +377,10 @@ export class DecisionIndex {
         found.push(above === undefined ? { line } : { line, above });
       }
     };
-    for (const node of view.nodes) collect(node.byDom.get(req.dom));
-    collect(this.#everyone.get(req.dom));
+    for (const node of view.nodes) collect(node.group(req.dom));
+    collect(this.#everyoneIn(req.dom));
     for (const above of this.#ancestorsOf(req.dom).list) {
-      for (const node of view.reachingNodes) if (node.subdom === above) collect(node.byDom.get(above), above);
+      for (const node of view.reachingNodes) if (node.subdom === above) collect(node.group(above), above);
       collect(this.#everyoneReaching.get(above), above);
     }
     return found;
@@ -328,7 +389,7 @@ export class DecisionIndex {
   /** The first of the line's conditions the request fails, or undefined when the line applies. */
   failedCondition(line: IndexedLine, req: IndexRequest): FailedCondition | undefined {
     if (!line.matches(req.obj)) return 'resource';
-    if (line.except !== '' && this.rolesOf(req.sub, line.subdom).includes(line.except)) return 'except';
+    if (line.except !== '' && holds(this.#view(req.sub), line.except, line.subdom)) return 'except';
     if (line.purpose !== '*' && line.purpose !== req.purpose) return 'purpose';
     if (!(req.acr >= line.minacr)) return 'acr';
     if (!(req.now >= line.nbf)) return 'not_yet_valid';
@@ -338,12 +399,18 @@ export class DecisionIndex {
 
   /** The subject's role closure in each department where it holds a role. */
   closuresOf(sub: string): ReadonlyMap<string, readonly string[]> {
-    return this.#view(sub).roles;
+    const roles = new Map<string, string[]>();
+    for (const node of this.#view(sub).nodes) {
+      const list = roles.get(node.subdom);
+      if (list) list.push(node.sub);
+      else roles.set(node.subdom, [node.sub]);
+    }
+    return roles;
   }
 
   /** The roles `sub` holds in `dom`, inherited ones included, as Casbin's `g` would find them. */
   rolesOf(sub: string, dom: string): readonly string[] {
-    return this.#view(sub).roles.get(dom) ?? EMPTY;
+    return this.closuresOf(sub).get(dom) ?? EMPTY;
   }
 
   /** Departments `dom` is below, nearest first, as `g2` links them. */
@@ -379,17 +446,17 @@ export class DecisionIndex {
   }
 
   #place(line: IndexedLine, add: boolean): void {
-    this.#generation++;
     let group: ActionLines;
+    const domId = domainId(line.dom);
     if (line.sub === '*') {
-      group = getOrCreate(this.#everyone, line.dom, () => new ActionLines());
+      group = this.#everyone[domId] ??= new ActionLines();
       if (line.subdom === line.dom && this.#reaching.has(`*@${line.dom}`)) {
         const reaching = getOrCreate(this.#everyoneReaching, line.dom, () => new ActionLines());
         if (add) reaching.add(line);
         else reaching.remove(line);
       }
     } else {
-      group = getOrCreate(this.#node(line.subdom, line.sub).byDom, line.dom, () => new ActionLines());
+      group = this.#node(line.subdom, line.sub).byDom[domId] ??= new ActionLines();
     }
     if (add) group.add(line);
     else group.remove(line);
@@ -402,7 +469,6 @@ export class DecisionIndex {
   }
 
   #linkChanged(a: string, dom: string): void {
-    this.#generation++;
     if (a.startsWith('user:')) {
       // Only this subject's closure can change.
       this.#views.delete(a);
@@ -418,22 +484,30 @@ export class DecisionIndex {
   #view(sub: string): SubjectView {
     let view = this.#views.get(sub);
     if (view) return view;
-    view = { nodes: [], lineMaps: [], reachingNodes: [], roles: new Map() };
+    const nodes: RoleNode[] = [];
+    const reachingNodes: RoleNode[] = [];
     for (const dom of this.#subjectDepartments.get(sub) ?? EMPTY) {
       const roles = reachableFrom(this.#links.get(dom)!, sub);
       if (roles.length === 0) continue;
-      view.roles.set(dom, roles);
       for (const role of roles) {
         const node = this.#node(dom, role);
-        view.nodes.push(node);
-        view.lineMaps.push(node.byDom);
-        if (node.reaching) view.reachingNodes.push(node);
+        nodes.push(node);
+        if (node.reaching) reachingNodes.push(node);
       }
     }
+    view = new SubjectView(nodes, reachingNodes.length === 0 ? NO_NODES : reachingNodes);
     // Callers name any subject they like: the cache must not grow without bound.
     if (this.#views.size >= MAX_VIEWS) this.#views.clear();
-    this.#views.set(sub, view);
+    // The key is our own copy, made next to the view: the request's string
+    // may sit anywhere in the heap (or be a slice of a whole request body),
+    // and every later lookup compares against the stored key.
+    this.#views.set(sub.split('').join(''), view);
     return view;
+  }
+
+  #everyoneIn(dom: string): ActionLines | undefined {
+    const id = DOMAIN_IDS.get(dom);
+    return id === undefined ? undefined : this.#everyone[id];
   }
 
   #ancestorsOf(dom: string): { list: readonly string[]; set: ReadonlySet<string> } {
@@ -447,7 +521,6 @@ export class DecisionIndex {
   }
 
   #reachChanged(): void {
-    this.#generation++;
     this.#reaching = reachersOf(this.#reachLinks, REACH_DOWN);
     for (const [subdom, bySub] of this.#nodes) {
       for (const [sub, node] of bySub) node.reaching = this.#reaching.has(`${sub}@${subdom}`);
@@ -462,23 +535,30 @@ export class DecisionIndex {
   }
 }
 
-/** The matcher's conditions on one line, cheapest first. */
-function applies(line: IndexedLine, req: IndexRequest, view: SubjectView): boolean {
+/**
+ * The matcher's conditions on one line, cheapest first. `untimed` is the
+ * request's time against the window every rule has (0 to FOREVER), worked
+ * out once per request: reading a line's times means following a pointer to
+ * a boxed number, which at this rate costs more than the comparison.
+ */
+function applies(line: IndexedLine, req: IndexRequest, view: SubjectView, untimed: boolean): boolean {
   return (
     (line.purpose === '*' || line.purpose === req.purpose) &&
     req.acr >= line.minacr &&
-    req.now >= line.nbf &&
-    req.now < line.exp &&
+    (line.timed ? req.now >= line.nbf && req.now < line.exp : untimed) &&
     (line.objKind === 1
       ? req.obj.startsWith(line.objText)
       : line.objKind === 0
         ? req.obj === line.objText
-        : line.objRegex!.test(req.obj)) &&
-    (line.except === '' || !(view.roles.get(line.subdom) ?? EMPTY).includes(line.except))
+        : line.objKind === 3
+          ? partsMatch(req.obj, line.objParts)
+          : line.objRegex!.test(req.obj)) &&
+    (line.except === '' || !holds(view, line.except, line.subdom))
   );
 }
 
 const EMPTY: readonly string[] = Object.freeze([]);
+const NO_NODES: readonly RoleNode[] = Object.freeze([]);
 
 function indexLine(raw: PolicyLine): IndexedLine {
   const [sub, subdom, dom, obj, act, purpose, minacr, nbf, exp, eft, except, id] = raw;
@@ -489,25 +569,29 @@ function indexLine(raw: PolicyLine): IndexedLine {
       ? { allowed: false, reason: 'denied_by_rule' as const, ...source(id) }
       : { allowed: true, reason: 'allowed' as const, ...source(id) },
   );
+  // Casbin compares the request's numbers with these strings as JavaScript does: numerically.
+  const from = Number(nbf);
+  const until = Number(exp);
   return {
+    purpose,
+    minacr: Number(minacr),
+    timed: !(from === 0 && until === FOREVER),
+    objKind: pattern.kind,
+    objText: pattern.text,
+    deny,
+    except,
+    decision,
+    objParts: pattern.parts,
+    objRegex: pattern.regex,
+    nbf: from,
+    exp: until,
     raw,
     sub,
     subdom,
     dom,
     act,
     actId: actionId(act),
-    purpose,
-    // Casbin compares the request's numbers with these strings as JavaScript does: numerically.
-    minacr: Number(minacr),
-    nbf: Number(nbf),
-    exp: Number(exp),
-    deny,
-    except,
     matches: compileObjectPattern(obj),
-    objKind: pattern.kind,
-    objText: pattern.text,
-    objRegex: pattern.regex,
-    decision,
   };
 }
 

@@ -20,7 +20,7 @@ const ROLES = ['clerk', 'auditor', 'chief'];
 const ACTIONS = ['read', 'write', 'delete'];
 const PURPOSES = ['p1', 'p2', 'p3'];
 const ACRS: AcrLevel[] = ['low', 'substantial', 'high'];
-const PATTERNS = ['x/*', 'x/y', '*', '*/y', 'x/*/z', 'y/*', 'x/y/*'];
+const PATTERNS = ['x/*', 'x/y', '*', '*/y', 'x/*/z', 'y/*', 'x/y/*', 'x/*/z/*', '*/y/*/z'];
 const OBJECTS = ['/x/y', '/x/y/z', '/x/a/z', '/y', '/y/q', '/x', '/q/y', '/x/y/y/z'];
 
 /**
