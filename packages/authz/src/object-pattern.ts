@@ -42,10 +42,10 @@ export function compileObjectPattern(pattern: string): ObjectMatcher {
     case 1:
       // `^prefix/.*$`; `.` never matches a line break, and validated requests hold none.
       return (obj) => obj.startsWith(compiled.text);
+    case 2:
+      return (obj) => compiled.regex!.test(obj);
     case 3:
       return (obj) => partsMatch(obj, compiled.parts);
-    default:
-      return (obj) => compiled.regex!.test(obj);
   }
 }
 
