@@ -49,6 +49,8 @@ const PRUNE_EVERY = 256;
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
+  /** The database file, for work that opens its own connection to it (the audit log's writer thread). */
+  readonly file: string;
   readonly #db: DatabaseSync;
   readonly #lock = new AsyncLock();
   readonly #insideTx = new AsyncLocalStorage<true>();
@@ -65,6 +67,7 @@ export class SqliteStore implements Store {
 
   constructor(options: SqliteStoreOptions) {
     this.#busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
+    this.file = options.file;
     mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
     try {
       this.#db = new DatabaseSync(options.file);

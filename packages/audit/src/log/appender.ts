@@ -1,14 +1,14 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Store } from '@onegate/store';
+import { SqliteStore, type Store } from '@onegate/store';
 import { AuditError, isAuditError } from '../errors.ts';
-import { leafHash } from '../merkle/hashes.ts';
 import type { EntryRow } from './batch-insert.ts';
 import { columnValues, entryTime, type EntryColumns } from './entry-columns.ts';
 import type { Frontier } from './frontier.ts';
 import { writeGroup, type PendingAppend } from './group-writer.ts';
-import { batchDigest, checkIdempotencyKey, type AppendResult } from './idempotency.ts';
+import { checkIdempotencyKey, type AppendResult } from './idempotency.ts';
 import { loadFrontier, readHead, type TreeHead } from './log-head.ts';
 import { readEntries, readEntry, readNodes, type StoredEntry } from './node-reader.ts';
+import { SqliteWriterThread } from './sqlite-writer.ts';
 import type { NodeKey } from './tree-math.ts';
 
 export interface LogEntryInput {
@@ -34,10 +34,18 @@ export interface MerkleLogOptions {
   /** Most entries one group transaction takes; a larger single call still commits whole, alone. */
   maxGroupEntries?: number;
   now?: () => number;
+  /**
+   * On SQLite, write groups on a thread of their own (default): the inserts
+   * and the commit's fsync then no longer stop the event loop. PostgreSQL
+   * commits over the network and never blocks it.
+   */
+  writerThread?: boolean;
 }
 
 export const MAX_ENTRIES_PER_APPEND = 10_000;
 export const MAX_LEAF_BYTES = 64 * 1024;
+/** Rows that make the writer thread's next message go at once, mid-tick: small enough to start its commit early. */
+const SEND_ROWS = 64;
 
 /**
  * The append-only Merkle log (RFC 9162 tree) on the store. Appends are
@@ -50,14 +58,23 @@ export const MAX_LEAF_BYTES = 64 * 1024;
  * The tree's right edge stays in memory, so appends never read old nodes;
  * each group still reads the stored head under the log's lock and reloads
  * the edge if another instance appended meanwhile.
+ *
+ * On SQLite the groups are written on a thread of their own (see
+ * `sqlite-writer-thread.ts`), so this thread never waits for an insert or
+ * an fsync: it keeps validating the next events while a group commits.
  */
 export class MerkleLog {
   readonly #store: Store;
   readonly #maxGroup: number;
   readonly #now: () => number;
+  readonly #thread: SqliteWriterThread | undefined;
   #frontier: Frontier | undefined;
   #queue: PendingAppend[] = [];
   #draining: Promise<void> | undefined;
+  /** Writer thread only: groups sent and not yet answered, the rows waiting to go, a send at the tick's end. */
+  readonly #inFlight = new Set<Promise<void>>();
+  #queuedRows = 0;
+  #sendQueued = false;
   #closed = false;
 
   constructor(store: Store, options: MerkleLogOptions = {}) {
@@ -67,6 +84,9 @@ export class MerkleLog {
       throw new AuditError('ERR_AUDIT_INVALID', 'maxGroupEntries must be a positive integer');
     }
     this.#now = options.now ?? Date.now;
+    if (store instanceof SqliteStore && options.writerThread !== false) {
+      this.#thread = new SqliteWriterThread(store.file, this.#maxGroup);
+    }
   }
 
   /** Loads the stored tree's edge and checks it against the head; optional, the first append does it too. */
@@ -88,7 +108,9 @@ export class MerkleLog {
   append(entries: readonly LogEntryInput[], options: AppendOptions = {}): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
       if (this.#closed) throw new AuditError('ERR_AUDIT_UNAVAILABLE', 'the log is closed');
-      this.#queue.push({ ...prepare(entries, options, this.#now()), resolve, reject });
+      const call = { ...prepare(entries, options, this.#now()), resolve, reject };
+      if (this.#thread) return this.#toThread(call);
+      this.#queue.push(call);
       this.#draining ??= this.#drain();
     });
   }
@@ -109,12 +131,18 @@ export class MerkleLog {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#draining;
+    if (this.#thread) {
+      this.#send();
+      await Promise.all(this.#inFlight);
+      await this.#thread.close();
+    }
   }
 
   /**
-   * One group per turn: idle, the first call starts a group right away (after
-   * the calls of the same tick join it); busy, calls queue while a commit is
-   * in flight and the next group takes them all.
+   * On the main thread's own transactions, one group per turn: idle, the
+   * first call starts a group right away (after the calls of the same tick
+   * join it); busy, calls queue while a commit is in flight and the next
+   * group takes them all.
    */
   async #drain(): Promise<void> {
     await Promise.resolve();
@@ -136,12 +164,46 @@ export class MerkleLog {
     return this.#queue.splice(0, n);
   }
 
+  /**
+   * With the writer thread, calls go out as soon as a few have gathered (or
+   * at the end of the tick), and the thread commits everything that reached
+   * it meanwhile in one transaction. Neither side waits for the other: while
+   * the thread commits, this one validates the next calls and sends them.
+   */
+  #toThread(call: PendingAppend): void {
+    this.#queue.push(call);
+    this.#queuedRows += call.rows.length;
+    if (this.#queuedRows >= SEND_ROWS) this.#send();
+    else if (!this.#sendQueued) {
+      this.#sendQueued = true;
+      queueMicrotask(() => {
+        this.#sendQueued = false;
+        this.#send();
+      });
+    }
+  }
+
+  #send(): void {
+    if (this.#queue.length === 0) return;
+    const group = this.#queue;
+    this.#queue = [];
+    this.#queuedRows = 0;
+    const commit: Promise<void> = this.#commit(group).finally(() => this.#inFlight.delete(commit));
+    this.#inFlight.add(commit);
+  }
+
   async #commit(group: PendingAppend[]): Promise<void> {
     try {
-      const { frontier, outcomes } = await this.#store.transaction((tx) =>
-        writeGroup(tx, this.#frontier, group, this.#now()),
-      );
-      this.#frontier = frontier;
+      let outcomes: Array<AppendResult | AuditError>;
+      if (this.#thread) {
+        outcomes = await this.#thread.write(group, this.#now());
+      } else {
+        const written = await this.#store.transaction((tx) =>
+          writeGroup(tx, this.#frontier, group, this.#now()),
+        );
+        this.#frontier = written.frontier;
+        outcomes = written.outcomes;
+      }
       group.forEach((call, i) => {
         const outcome = outcomes[i]!;
         if (outcome instanceof AuditError) call.reject(outcome);
@@ -174,22 +236,17 @@ function prepare(
   }
   checkIdempotencyKey(options.idempotencyKey, options.client);
   const rows: EntryRow[] = [];
-  const leafHashes: Buffer[] = [];
   for (const entry of entries) {
     if (!(entry?.leaf instanceof Uint8Array) || entry.leaf.length > MAX_LEAF_BYTES) {
       throw new AuditError('ERR_AUDIT_INVALID', `a leaf is at most ${MAX_LEAF_BYTES} bytes`);
     }
-    const leaf = Buffer.from(entry.leaf);
-    const hash = leafHash(leaf);
-    rows.push([0, leaf, hash, entryTime(entry.columns, now), ...columnValues(entry.columns)]);
-    leafHashes.push(hash);
+    // A copy: the caller may reuse its buffer before the group commits. Hashed by the group's writer.
+    rows.push([0, Buffer.from(entry.leaf), null, entryTime(entry.columns, now), ...columnValues(entry.columns)]);
   }
   return {
     rows,
-    leafHashes,
     key: options.idempotencyKey,
     client: options.client ?? '',
-    digest:
-      options.idempotencyKey === undefined ? Buffer.alloc(0) : (options.digest ?? batchDigest(leafHashes)),
+    digest: options.idempotencyKey === undefined ? undefined : options.digest,
   };
 }
