@@ -43,6 +43,7 @@ import {
 const TARGET_EVENTS = 50_000;
 const TARGET_PROOF_MS = 1;
 const PRODUCERS = [64, 512];
+const INLINE_PRODUCERS = 512;
 const RAW_BATCH = 1000;
 const PLAN = { warmupSeconds: 0.5, rounds: 4, roundSeconds: 1 };
 const PROOF_SIZE = 1_000_000;
@@ -112,6 +113,7 @@ interface AppendFigures {
 
 async function measureAppends(dir: string): Promise<AppendFigures> {
   const serviceStore = await auditStore(join(dir, 'service'));
+  const inlineStore = await auditStore(join(dir, 'inline'));
   const logStore = await auditStore(join(dir, 'log'));
   const rawDb = await rawDatabase(join(dir, 'raw'));
   try {
@@ -119,6 +121,16 @@ async function measureAppends(dir: string): Promise<AppendFigures> {
       store: serviceStore,
       log: new MerkleLog(serviceStore),
       keys: new CheckpointKeys(serviceStore, memorySealer, ORIGIN),
+      origin: ORIGIN,
+      masker: privacyMasker,
+      checkpointIntervalMs: 0,
+      pruneIntervalMs: 0,
+    });
+    // The same service with groups written on the main thread, as before the writer thread.
+    const inline = new AuditService({
+      store: inlineStore,
+      log: new MerkleLog(inlineStore, { writerThread: false }),
+      keys: new CheckpointKeys(inlineStore, memorySealer, ORIGIN),
       origin: ORIGIN,
       masker: privacyMasker,
       checkpointIntervalMs: 0,
@@ -138,6 +150,12 @@ async function measureAppends(dir: string): Promise<AppendFigures> {
         task: async () => void (await audit.append([event(n++)], writer)),
         cpuMicros: ownCpuMicros,
       })),
+      {
+        label: `AuditService.append, no writer thread, ${INLINE_PRODUCERS} producers`,
+        workers: INLINE_PRODUCERS,
+        task: async () => void (await inline.append([event(n++)], writer)),
+        cpuMicros: ownCpuMicros,
+      },
       ...PRODUCERS.map((workers): Contender => ({
         label: `MerkleLog.append, ${workers} producers`,
         workers,
@@ -159,23 +177,27 @@ async function measureAppends(dir: string): Promise<AppendFigures> {
     ];
     const measured = await alternate(contenders, PLAN);
     const service = measured.slice(0, PRODUCERS.length);
-    const merkle = measured.slice(PRODUCERS.length, 2 * PRODUCERS.length);
-    const rawSingle = measured[2 * PRODUCERS.length]!;
+    const inlined = measured[PRODUCERS.length]!;
+    const merkle = measured.slice(PRODUCERS.length + 1, 2 * PRODUCERS.length + 1);
+    const rawSingle = measured[2 * PRODUCERS.length + 1]!;
     // A batch task wrote RAW_BATCH rows.
     const rawBatch = {
-      ...measured[2 * PRODUCERS.length + 1]!,
-      perSecond: measured[2 * PRODUCERS.length + 1]!.perSecond * RAW_BATCH,
-      cpuMsPerOp: measured[2 * PRODUCERS.length + 1]!.cpuMsPerOp / RAW_BATCH,
+      ...measured[2 * PRODUCERS.length + 2]!,
+      perSecond: measured[2 * PRODUCERS.length + 2]!.perSecond * RAW_BATCH,
+      cpuMsPerOp: measured[2 * PRODUCERS.length + 2]!.cpuMsPerOp / RAW_BATCH,
     };
     const versus = (m: Measured) =>
       `   ${(m.perSecond / rawSingle.perSecond).toFixed(1)}× one-per-tx, ${(m.perSecond / rawBatch.perSecond).toFixed(2)}× batched`;
-    for (const m of [...service, ...merkle]) report(m, 'events', versus(m));
+    for (const m of [...service, inlined, ...merkle]) report(m, 'events', versus(m));
+    console.log(
+      `  the writer thread: ${(service.at(-1)!.perSecond / inlined.perSecond).toFixed(2)}× the same service writing groups inline, ${INLINE_PRODUCERS} producers`,
+    );
     report(rawSingle, 'rows');
     report(rawBatch, 'rows');
-    const verdicts = await Promise.all([verifyStoredLog(serviceStore), verifyStoredLog(logStore)]);
+    const verdicts = await Promise.all([serviceStore, inlineStore, logStore].map((store) => verifyStoredLog(store)));
     const broken = verdicts.filter((v) => !v.ok).length;
     console.log(
-      `  logs written: ${verdicts.map((v) => v.size.toLocaleString('en')).join(' and ')} entries, ${broken === 0 ? 'both verify' : `${broken} DO NOT VERIFY`}`,
+      `  logs written: ${verdicts.map((v) => v.size.toLocaleString('en')).join(', ')} entries, ${broken === 0 ? 'all verify' : `${broken} DO NOT VERIFY`}`,
     );
     return {
       service,
@@ -186,6 +208,7 @@ async function measureAppends(dir: string): Promise<AppendFigures> {
   } finally {
     rawDb.close();
     await serviceStore.close();
+    await inlineStore.close();
     await logStore.close();
   }
 }

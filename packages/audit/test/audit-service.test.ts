@@ -263,6 +263,36 @@ describe.each(engines)('the audit service on %s', (engine) => {
     });
   });
 
+  it('records a component’s batch of acts as one append: consecutive, in order, all or none', async () => {
+    const acts = Array.from({ length: 3 }, (_, i) => ({
+      action: 'authz.decision',
+      outcome: 'denied' as const,
+      actor: 'records-app',
+      clientId: 'records-app',
+      subject: `batch-${i}`,
+      reason: 'no_matching_rule',
+    }));
+    await audit.writeMany(acts);
+    const ours = async () =>
+      (await audit.query({ action: 'authz.decision' })).events
+        .filter((e) => e.event.target?.subject?.startsWith('batch-'))
+        .map((e) => [e.index, e.event.target?.subject]);
+    const first = (await ours()).at(-1)![0] as number;
+    expect(await ours()).toEqual([
+      [first + 2, 'batch-2'],
+      [first + 1, 'batch-1'],
+      [first, 'batch-0'],
+    ]);
+    // One bad act refuses the whole batch: nothing of it is appended.
+    await expect(
+      audit.writeMany([
+        { ...acts[0]!, subject: 'batch-3' },
+        { ...acts[1]!, action: 'Not A Slug' },
+      ]),
+    ).rejects.toThrow(/events\[1\]/);
+    expect(await ours()).toHaveLength(3);
+  });
+
   it('searches by any filter, newest first, page by page without gaps or repeats', async () => {
     now = Date.UTC(2026, 10, 28);
     const batch = Array.from({ length: 25 }, (_, i) =>

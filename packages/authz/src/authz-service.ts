@@ -152,9 +152,13 @@ export class AuthzService {
   }
 
   async #auditDecisions(decided: Decided[], caller: CheckCaller): Promise<void> {
-    const audited = decided.filter((d) => !d.result.allowed || this.#sampleAllow());
-    // Written together, the sink commits them in a few group transactions, not one by one.
-    await Promise.all(audited.map((d) => this.#audit.write(decisionEvent(d, caller))));
+    const events = decided
+      .filter((d) => !d.result.allowed || this.#sampleAllow())
+      .map((d) => decisionEvent(d, caller));
+    if (events.length === 0) return;
+    // Written together, the sink commits them in one append (or a few group transactions), not one by one.
+    if (this.#audit.writeMany) await this.#audit.writeMany(events);
+    else await Promise.all(events.map((event) => this.#audit.write(event)));
   }
 
   #sampleAllow(): boolean {

@@ -207,6 +207,16 @@ export class AuditService {
     await this.append([toEventInput(event)], { clientId: ONEGATE_WRITER });
   }
 
+  /** Several of them as one append per 10,000 (consecutive indexes, all or none). */
+  async writeMany(events: readonly ComponentEvent[]): Promise<void> {
+    const appends: Array<Promise<AppendResult>> = [];
+    for (let i = 0; i < events.length; i += MAX_EVENTS_PER_BATCH) {
+      const inputs = events.slice(i, i + MAX_EVENTS_PER_BATCH).map(toEventInput);
+      appends.push(this.append(inputs, { clientId: ONEGATE_WRITER }));
+    }
+    await Promise.all(appends);
+  }
+
   // ---- checkpoints
 
   /** Signs the current tree head (once per size) and returns the newest checkpoint note; one at a time. */

@@ -24,6 +24,8 @@ export interface ComponentEvent {
 /** Where a component writes what it did; `write` resolves once the event is durable. */
 export interface ComponentAuditSink {
   write(event: ComponentEvent): Promise<void>;
+  /** Several events as one append (consecutive, all or none): a batch of decisions costs one call, not one each. */
+  writeMany?(events: readonly ComponentEvent[]): Promise<void>;
 }
 
 const SERVICE_ACTORS = new Set(['operator', 'system']);
