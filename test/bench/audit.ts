@@ -194,7 +194,9 @@ async function measureAppends(dir: string): Promise<AppendFigures> {
     );
     report(rawSingle, 'rows');
     report(rawBatch, 'rows');
-    const verdicts = await Promise.all([serviceStore, inlineStore, logStore].map((store) => verifyStoredLog(store)));
+    const verdicts = await Promise.all(
+      [serviceStore, inlineStore, logStore].map((store) => verifyStoredLog(store)),
+    );
     const broken = verdicts.filter((v) => !v.ok).length;
     console.log(
       `  logs written: ${verdicts.map((v) => v.size.toLocaleString('en')).join(', ')} entries, ${broken === 0 ? 'all verify' : `${broken} DO NOT VERIFY`}`,

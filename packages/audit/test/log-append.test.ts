@@ -58,7 +58,12 @@ async function expectTreeMatchesReference(log: MerkleLog, store: Store): Promise
  */
 type Writer = { engine: (typeof engines)[number]; thread: boolean };
 const writers = engines.flatMap((engine): Writer[] =>
-  engine === 'sqlite' ? [{ engine, thread: true }, { engine, thread: false }] : [{ engine, thread: false }],
+  engine === 'sqlite'
+    ? [
+        { engine, thread: true },
+        { engine, thread: false },
+      ]
+    : [{ engine, thread: false }],
 );
 
 interface Groups {
@@ -98,7 +103,8 @@ describe.each(writers)('the Merkle log on $engine (writer thread: $thread)', ({ 
       return {
         log,
         groups: {
-          count: async () => Number((await store.one<{ n: number }>('SELECT COUNT(*) AS n FROM test_groups')).n),
+          count: async () =>
+            Number((await store.one<{ n: number }>('SELECT COUNT(*) AS n FROM test_groups')).n),
           arm: async (statement) => {
             await store.exec('DROP TRIGGER IF EXISTS test_fail');
             if (statement === undefined) return;

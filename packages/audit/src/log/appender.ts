@@ -241,7 +241,13 @@ function prepare(
       throw new AuditError('ERR_AUDIT_INVALID', `a leaf is at most ${MAX_LEAF_BYTES} bytes`);
     }
     // A copy: the caller may reuse its buffer before the group commits. Hashed by the group's writer.
-    rows.push([0, Buffer.from(entry.leaf), null, entryTime(entry.columns, now), ...columnValues(entry.columns)]);
+    rows.push([
+      0,
+      Buffer.from(entry.leaf),
+      null,
+      entryTime(entry.columns, now),
+      ...columnValues(entry.columns),
+    ]);
   }
   return {
     rows,

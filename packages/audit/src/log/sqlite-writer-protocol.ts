@@ -71,7 +71,9 @@ export function fromMessage(request: GroupRequest): GroupCall[] {
 export function toReply(id: number, outcomes: ReadonlyArray<AppendResult | AuditError>): WriterReply {
   return {
     id,
-    outcomes: outcomes.map((o) => (o instanceof AuditError ? { error: { code: o.code, message: o.message } } : o)),
+    outcomes: outcomes.map((o) =>
+      o instanceof AuditError ? { error: { code: o.code, message: o.message } } : o,
+    ),
   };
 }
 
