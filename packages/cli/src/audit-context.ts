@@ -84,7 +84,7 @@ export async function withAudit(
       if (!keks) {
         const audit = new AuditService({
           store,
-          log: new MerkleLog(store),
+          log: new MerkleLog(store, { writerThread: false }),
           keys: new CheckpointKeys(store, refusingSealer, origin),
           origin,
           masker: privacyMasker,
@@ -114,7 +114,12 @@ async function signing(
   run: (audit: AuditService) => Promise<void>,
 ): Promise<void> {
   // No timers: a command is short. Retention and checkpoints on a schedule are the server's.
-  const { audit, start } = createAudit(config, store, warn, { checkpointIntervalMs: 0, pruneIntervalMs: 0 });
+  // A command appends a handful of events: starting the log's writer thread would cost more than it saves.
+  const { audit, start } = createAudit(config, store, warn, {
+    checkpointIntervalMs: 0,
+    pruneIntervalMs: 0,
+    writerThread: false,
+  });
   const keyring = await startKeyring(config, store, keks, audit, warn);
   try {
     try {

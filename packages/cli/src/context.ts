@@ -53,9 +53,11 @@ export async function withPlatformServices(
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const migrations = await migrateAll(store);
+    // A command appends a handful of events: starting the log's writer thread would cost more than it saves.
     const { audit, start } = createAudit(config, store, reportError, {
       checkpointIntervalMs: 0,
       pruneIntervalMs: 0,
+      writerThread: false,
     });
     let keyring: Keyring;
     try {

@@ -42,13 +42,13 @@ export function createAudit(
   >,
   store: Store,
   onError: (err: unknown) => void,
-  options: { checkpointIntervalMs?: number; pruneIntervalMs?: number } = {},
+  options: { checkpointIntervalMs?: number; pruneIntervalMs?: number; writerThread?: boolean } = {},
 ): { audit: AuditService; start: (keyring: Keyring) => Promise<void> } {
   const origin = auditOrigin(config.issuer);
   let keyring: Keyring | undefined;
   const audit = new AuditService({
     store,
-    log: new MerkleLog(store),
+    log: new MerkleLog(store, { writerThread: options.writerThread ?? true }),
     keys: new CheckpointKeys(
       store,
       keyringSealer(() => {
