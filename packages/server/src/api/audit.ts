@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import {
@@ -16,6 +15,7 @@ import {
   type ExportFormat,
 } from '@onegate/audit';
 import type { Identity, PlatformCaller } from '@onegate/identity';
+import { streamAuditExport } from '../http/audit-download.ts';
 import { jsonBody } from './parse-body.ts';
 import { requireScope, type ApiState } from './platform-auth.ts';
 
@@ -25,8 +25,6 @@ export const AUDIT_READ_SCOPE = 'audit:read';
 /** 10,000 events of 3 KiB on average; a single event (details up to 16 KiB) fits easily. */
 export const INGEST_BODY_LIMIT = 32 * 1024 * 1024;
 const DEFAULT_PAGE = 100;
-/** Export lines are sent in chunks of about this many characters, not one write per event. */
-const EXPORT_CHUNK = 64 * 1024;
 
 const FILTER_KEYS = ['from', 'to', 'actor', 'action', 'outcome', 'department', 'clientId', 'purpose'];
 const SUBJECT_IN_URL =
@@ -34,12 +32,6 @@ const SUBJECT_IN_URL =
   'POST /api/v1/audit/events/search or POST /api/v1/audit/export';
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,128}$/;
 const WHOLE = /^[0-9]{1,16}$/;
-
-const EXPORT_TYPES: Record<ExportFormat, { type: string; extension: string }> = {
-  jsonl: { type: 'application/x-ndjson', extension: 'jsonl' },
-  csv: { type: 'text/csv; charset=utf-8', extension: 'csv' },
-  ocsf: { type: 'application/x-ndjson', extension: 'ocsf.jsonl' },
-};
 
 function invalid(message: string): never {
   throw new AuditError('ERR_AUDIT_INVALID', message);
@@ -263,32 +255,6 @@ function readEvent(
 }
 
 /**
- * Lines joined into chunks of about `size` characters. A failure once the
- * download has begun can only cut it off (the chunked encoding is left
- * unterminated, so the client sees it incomplete); `onError` logs why.
- */
-async function* chunked(
-  lines: AsyncIterable<string>,
-  size: number,
-  onError: (err: unknown) => void,
-): AsyncGenerator<string> {
-  let chunk = '';
-  try {
-    for await (const line of lines) {
-      chunk += line;
-      if (chunk.length >= size) {
-        yield chunk;
-        chunk = '';
-      }
-    }
-  } catch (err) {
-    onError(err);
-    throw err;
-  }
-  if (chunk !== '') yield chunk;
-}
-
-/**
  * `/api/v1/audit/*`: ingest for apps with `audit:write`; search, export,
  * proofs and entries for `audit:read`; the checkpoint and its verifier key
  * for anyone, since whoever holds a checkpoint can check the log against it.
@@ -338,39 +304,10 @@ export function auditRoutes(identity: Identity, audit: AuditService): Router<Api
     await search(ctx, searchFromBody(requestBody(ctx)));
   });
 
-  const exportEvents = async (
-    ctx: Context & { state: ApiState },
-    filter: EventFilter,
-    format: ExportFormat,
-  ) => {
-    const lines = audit.export(filter, format);
-    // The first page is read before answering: a failing query is an error response, not a cut-off file.
-    const head: string[] = [];
-    while (head.length < (format === 'csv' ? 2 : 1)) {
-      const next = await lines.next();
-      if (next.done) break;
-      head.push(next.value);
-    }
-    await audit.write(readEvent(ctx, 'audit.export', { filter: describeFilter(filter), format }));
-    const stamp = new Date().toISOString().replace(/[-:]|\.\d+/g, '');
-    ctx.set('content-type', EXPORT_TYPES[format].type);
-    ctx.set(
-      'content-disposition',
-      `attachment; filename="onegate-audit-${stamp}.${EXPORT_TYPES[format].extension}"`,
+  const exportEvents = (ctx: Context & { state: ApiState }, filter: EventFilter, format: ExportFormat) =>
+    streamAuditExport(ctx, audit, filter, format, () =>
+      audit.write(readEvent(ctx, 'audit.export', { filter: describeFilter(filter), format })),
     );
-    ctx.body = Readable.from(
-      chunked(
-        (async function* () {
-          yield* head;
-          yield* lines;
-        })(),
-        EXPORT_CHUNK,
-        // Code only: a driver's message can quote the values it was given.
-        (err) => ctx.state.log.error({ code: (err as { code?: unknown }).code }, 'audit export cut off'),
-      ),
-      { objectMode: false },
-    );
-  };
 
   router.get('/export', reader, async (ctx) => {
     const { format, ...filter } = queryParams(ctx, [...FILTER_KEYS, 'format']);

@@ -7,7 +7,8 @@ import { consoleForm, requireConsole, requireSecurityOfficer, type ConsoleState 
 import { consoleLanguage, consolePage } from '../console-page.ts';
 import { PROVE_IT_SCRIPT_URL } from '../assets/console-assets.ts';
 import { AUDIT_MESSAGES } from './audit-messages.ts';
-import { exportFormat, streamExport } from './audit-export.ts';
+import { streamAuditExport } from '../../http/audit-download.ts';
+import { exportFormat } from './audit-export.ts';
 import { eventBody } from './event-page.ts';
 import { inclusionView } from './inclusion-view.ts';
 import { describeSearch, searchRequest, type SearchRequest } from './search-form.ts';
@@ -53,7 +54,7 @@ export function auditSearchRoutes(deps: AppDeps): Router<ConsoleState> {
       ctx.status = 400;
       return render(ctx, { ...request, error: request.error ?? 'format is csv, jsonl or ocsf' }, []);
     }
-    await streamExport(ctx, deps.audit, request.filter, format, () =>
+    await streamAuditExport(ctx, deps.audit, request.filter, format, () =>
       record(ctx, 'console.audit.export', { filter: describeSearch(request.filter), format }),
     );
   });
