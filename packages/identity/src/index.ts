@@ -22,7 +22,7 @@ export { ACR, acrLevel, type AcrValue } from './provider/acr.ts';
 export { CONSOLE_CLIENT_ID, CONSOLE_PATH } from './console/console-client.ts';
 export { consolePath, consoleReturnPath, type ConsoleSignIn } from './console/console-sign-in.ts';
 export { html, raw, escapeHtml, type HtmlValue, type SafeHtml } from './pages/html.ts';
-export { languageSwitchUrl } from './pages/language-switch.ts';
+export { languageSwitch, languageSwitchUrl } from './pages/language-switch.ts';
 export { LANGUAGE_NAMES } from './pages/messages.ts';
 export { LANGUAGES, type Language } from './pages/negotiate-language.ts';
 export { STYLESHEET_URL } from './pages/stylesheet.ts';

@@ -1,4 +1,6 @@
-import { LANG_QUERY_PARAM, type Language } from './negotiate-language.ts';
+import { html, type SafeHtml } from './html.ts';
+import { LANGUAGE_NAMES } from './messages.ts';
+import { LANG_QUERY_PARAM, LANGUAGES, type Language } from './negotiate-language.ts';
 
 /** Only used to parse; never appears in output. */
 const PARSE_BASE = 'http://onegate.invalid';
@@ -22,6 +24,24 @@ export function languageSwitchUrl(currentUrl: string, lang: Language): string {
     .filter((pair) => pair !== '' && decodeKey(pair) !== LANG_QUERY_PARAM);
   kept.push(`${LANG_QUERY_PARAM}=${encodeURIComponent(lang)}`);
   return `${path}?${kept.join('&')}`;
+}
+
+/** The language switch of every OneGate page: the current language, and links to the others. */
+export function languageSwitch(current: Language, currentUrl: string, label: string): SafeHtml {
+  const items = LANGUAGES.map((lang) =>
+    lang === current
+      ? html`<li><span aria-current="true">${LANGUAGE_NAMES[lang]}</span></li>`
+      : html`<li>
+          <a href="${languageSwitchUrl(currentUrl, lang)}" hreflang="${lang}" lang="${lang}"
+            >${LANGUAGE_NAMES[lang]}</a
+          >
+        </li>`,
+  );
+  return html`<nav class="lang-switch" aria-label="${label}">
+    <ul>
+      ${items}
+    </ul>
+  </nav>`;
 }
 
 function decodeKey(pair: string): string {

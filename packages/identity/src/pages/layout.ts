@@ -1,7 +1,7 @@
 import { html, type SafeHtml } from './html.ts';
-import { languageSwitchUrl } from './language-switch.ts';
-import { LANGUAGE_NAMES, MESSAGES } from './messages.ts';
-import { LANGUAGES, type Language } from './negotiate-language.ts';
+import { languageSwitch } from './language-switch.ts';
+import { MESSAGES } from './messages.ts';
+import type { Language } from './negotiate-language.ts';
 import { STYLESHEET_URL } from './stylesheet.ts';
 
 /** What every page model carries. */
@@ -36,7 +36,7 @@ export function layout({ lang, currentUrl, title, content, scripts = [] }: Layou
         <header class="site-header">
           <div class="site-header-inner">
             <p class="product-name">${t.productName}</p>
-            ${languageSwitch(lang, currentUrl)}
+            ${languageSwitch(lang, currentUrl, MESSAGES[lang].languageSwitchLabel)}
           </div>
         </header>
         <main id="main" class="page">
@@ -44,21 +44,4 @@ export function layout({ lang, currentUrl, title, content, scripts = [] }: Layou
         </main>
       </body>
     </html> `.toString();
-}
-
-function languageSwitch(current: Language, currentUrl: string): SafeHtml {
-  const items = LANGUAGES.map((lang) =>
-    lang === current
-      ? html`<li><span aria-current="true">${LANGUAGE_NAMES[lang]}</span></li>`
-      : html`<li>
-          <a href="${languageSwitchUrl(currentUrl, lang)}" hreflang="${lang}" lang="${lang}"
-            >${LANGUAGE_NAMES[lang]}</a
-          >
-        </li>`,
-  );
-  return html`<nav class="lang-switch" aria-label="${MESSAGES[current].languageSwitchLabel}">
-    <ul>
-      ${items}
-    </ul>
-  </nav>`;
 }

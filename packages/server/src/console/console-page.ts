@@ -1,9 +1,7 @@
 import type { Context } from 'koa';
 import {
   html,
-  LANGUAGE_NAMES,
-  LANGUAGES,
-  languageSwitchUrl,
+  languageSwitch,
   pageLanguage,
   pageSecurityHeaders,
   STYLESHEET_URL,
@@ -59,7 +57,7 @@ export function consolePage(ctx: Context, options: ConsolePageOptions): void {
         <header class="site-header console-header">
           <div class="console-header-inner">
             <p class="product-name">${t.productName} · ${t.consoleName}</p>
-            ${languageSwitch(lang, ctx.originalUrl)}
+            ${languageSwitch(lang, ctx.originalUrl, SHELL_MESSAGES[lang].languageSwitchLabel)}
             ${
               officer &&
               html`<p class="console-officer">
@@ -89,20 +87,4 @@ export function consolePage(ctx: Context, options: ConsolePageOptions): void {
         </main>
       </body>
     </html>`.toString();
-}
-
-function languageSwitch(current: Language, currentUrl: string): SafeHtml {
-  return html`<nav class="lang-switch" aria-label="${SHELL_MESSAGES[current].languageSwitchLabel}">
-    <ul>
-      ${LANGUAGES.map((lang) =>
-        lang === current
-          ? html`<li><span aria-current="true">${LANGUAGE_NAMES[lang]}</span></li>`
-          : html`<li>
-              <a href="${languageSwitchUrl(currentUrl, lang)}" hreflang="${lang}" lang="${lang}"
-                >${LANGUAGE_NAMES[lang]}</a
-              >
-            </li>`,
-      )}
-    </ul>
-  </nav>`;
 }
