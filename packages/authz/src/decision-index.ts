@@ -108,26 +108,19 @@ class ActionLines {
   }
 }
 
-/** Every action name ever seen in a line gets a number, for the life of the process (a few dozen). */
+/**
+ * Every action and department name ever seen in a line gets a number, for
+ * the life of the process (a few dozen of each), so finding a role's lines
+ * for them is an array read.
+ */
 const ACTION_IDS = new Map<string, number>();
-
-function actionId(act: string): number {
-  let id = ACTION_IDS.get(act);
-  if (id === undefined) {
-    id = ACTION_IDS.size;
-    ACTION_IDS.set(act, id);
-  }
-  return id;
-}
-
-/** Every department name ever seen gets a number too, so a role's lines there are an array read. */
 const DOMAIN_IDS = new Map<string, number>();
 
-function domainId(dom: string): number {
-  let id = DOMAIN_IDS.get(dom);
+function numberOf(ids: Map<string, number>, name: string): number {
+  let id = ids.get(name);
   if (id === undefined) {
-    id = DOMAIN_IDS.size;
-    DOMAIN_IDS.set(dom, id);
+    id = ids.size;
+    ids.set(name, id);
   }
   return id;
 }
@@ -145,7 +138,7 @@ class RoleNode {
 
   constructor(subdom: string, sub: string) {
     this.subdom = subdom;
-    this.subdomId = domainId(subdom);
+    this.subdomId = numberOf(DOMAIN_IDS, subdom);
     this.sub = sub;
   }
 
@@ -453,7 +446,7 @@ export class DecisionIndex {
 
   #place(line: IndexedLine, add: boolean): void {
     let group: ActionLines;
-    const domId = domainId(line.dom);
+    const domId = numberOf(DOMAIN_IDS, line.dom);
     if (line.sub === '*') {
       group = this.#everyone[domId] ??= new ActionLines();
       if (line.subdom === line.dom && this.#reaching.has(`*@${line.dom}`)) {
@@ -596,7 +589,7 @@ function indexLine(raw: PolicyLine): IndexedLine {
     subdom,
     dom,
     act,
-    actId: actionId(act),
+    actId: numberOf(ACTION_IDS, act),
     matches: compileObjectPattern(obj),
   };
 }
