@@ -1,11 +1,14 @@
 /**
  * Full password sign-ins per second through OneGate's login form, against the
  * raw cost of the argon2id verify each one needs, at the same concurrency and
- * with the parameters the server actually uses.
+ * with the parameters the server actually uses; beside them, the same sign-in
+ * on a bare oidc-provider with the smallest login that works (bare-sign-in.ts),
+ * the floor the engine itself sets on this machine.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { argon2id, hash, verify } from 'argon2';
 import { Browser } from '../e2e/support/browser.ts';
+import { BARE_OPTIONS_ENV, type BareSignInOptions } from './bare-sign-in.ts';
 import { startPlatform } from '../e2e/support/platform.ts';
 import {
   alternate,
@@ -84,18 +87,35 @@ export async function run(): Promise<Outcome> {
     `password sign-in: ${WORKERS} concurrent browsers, one account each; ${PLAN.warmupSeconds} s warm-up, then ${PLAN.rounds} × ${PLAN.roundSeconds} s each, alternating`,
   );
   const server = await spawnServer<SignInServer>('password-sign-in:onegate');
+  const target = server.info;
+  const bareOptions: BareSignInOptions = {
+    redirectUri: REDIRECT_URI,
+    usernames: target.usernames,
+    password: PASSWORD,
+    hashParams: target.hashParams,
+  };
+  process.env[BARE_OPTIONS_ENV] = JSON.stringify(bareOptions);
+  const bare = await spawnServer<SignInServer>('password-sign-in:bare').catch(async (err: unknown) => {
+    await server.stop();
+    throw err;
+  });
   try {
-    const target = server.info;
     const { memoryKiB, timeCost, parallelism } = target.hashParams;
     const stored = await hash(PASSWORD, { type: argon2id, memoryCost: memoryKiB, timeCost, parallelism });
-    // While one side runs the other is idle, so each has the machine to itself.
-    const [signIns, verifies] = (await alternate(
+    // While one runs the others are idle, so each has the machine to itself.
+    const [signIns, bareSignIns, verifies] = (await alternate(
       [
         {
           label: 'OneGate password sign-ins',
           workers: WORKERS,
           task: (worker) => signIn(target, target.usernames[worker]!),
           cpuMicros: () => server.cpuMicros(),
+        },
+        {
+          label: 'bare oidc-provider sign-ins',
+          workers: WORKERS,
+          task: (worker) => signIn(bare.info, bare.info.usernames[worker]!),
+          cpuMicros: () => bare.cpuMicros(),
         },
         {
           label: `argon2id verify m=${memoryKiB} t=${timeCost} p=${parallelism}`,
@@ -105,24 +125,30 @@ export async function run(): Promise<Outcome> {
         },
       ],
       PLAN,
-    )) as [Measured, Measured];
+    )) as [Measured, Measured, Measured];
     report(signIns, 'sign-ins', ' (server)');
+    report(bareSignIns, 'sign-ins', ' (server)');
     report(verifies, 'verifies');
-    // Time per sign-in over time per verify, both at the same concurrency.
+    // Time per sign-in over time per verify, all at the same concurrency.
     const ratio = verifies.perSecond / signIns.perSecond;
+    const bareRatio = verifies.perSecond / bareSignIns.perSecond;
     const met = ratio <= TARGET;
     console.log(
-      `  cost ratio sign-in/verify ${ratio.toFixed(2)}  (target <= ${TARGET}: ${met ? 'PASS' : 'BELOW TARGET'}); server CPU per sign-in ${(signIns.cpuMsPerOp / verifies.cpuMsPerOp).toFixed(2)}× a verify\n`,
+      `  cost ratio sign-in/verify ${ratio.toFixed(2)}  (target <= ${TARGET}: ${met ? 'PASS' : 'BELOW TARGET'}); server CPU per sign-in ${(signIns.cpuMsPerOp / verifies.cpuMsPerOp).toFixed(2)}× a verify\n` +
+        `  the bare engine's floor: sign-in/verify ${bareRatio.toFixed(2)}, server CPU per sign-in ${(bareSignIns.cpuMsPerOp / verifies.cpuMsPerOp).toFixed(2)}× a verify; ` +
+        `OneGate ${(bareSignIns.perSecond / signIns.perSecond).toFixed(2)}× the bare sign-in's time\n`,
     );
     return {
       name: 'password-sign-in',
       ratio,
       target: `<= ${TARGET}`,
       met,
-      errors: signIns.failed + verifies.failed,
-      note: `${formatRate(signIns.perSecond)} sign-ins/s vs ${formatRate(verifies.perSecond)} verifies/s`,
+      errors: signIns.failed + bareSignIns.failed + verifies.failed,
+      note:
+        `${formatRate(signIns.perSecond)} sign-ins/s vs ${formatRate(verifies.perSecond)} verifies/s; ` +
+        `bare oidc-provider ${formatRate(bareSignIns.perSecond)} sign-ins/s (ratio ${bareRatio.toFixed(2)})`,
     };
   } finally {
-    await server.stop();
+    await Promise.all([server.stop(), bare.stop()]);
   }
 }

@@ -4,6 +4,7 @@
  * `--cpu-prof` profile gets written.
  */
 import { serveOneGateChecks } from './authz-http.ts';
+import { serveBareSignIn } from './bare-sign-in.ts';
 import { serveBareProvider, serveOneGateTokens } from './client-credentials.ts';
 import { serveOneGateSignIn } from './password-sign-in.ts';
 import { serveOneGateFields } from './privacy-http.ts';
@@ -18,6 +19,7 @@ const roles: Record<string, () => Promise<Served>> = {
   'client-credentials:onegate': serveOneGateTokens,
   'client-credentials:bare': serveBareProvider,
   'password-sign-in:onegate': serveOneGateSignIn,
+  'password-sign-in:bare': serveBareSignIn,
   'authz-http:onegate': serveOneGateChecks,
   'privacy-http:onegate': serveOneGateFields,
 };
