@@ -52,10 +52,26 @@ export function decideAll(engine: PolicyEngine, inputs: readonly unknown[], batc
   }));
 }
 
+/** Decision ids drawn from the CSPRNG at a time: one call per this many decisions, not one each. */
+const IDS_PER_DRAW = 256;
+let drawn = Buffer.alloc(0);
+let used = 0;
+
+/** 128 random bits, base64url (22 characters); each id comes from bytes no other id used. */
+function newDecisionId(): string {
+  if (used >= drawn.length) {
+    drawn = randomBytes(16 * IDS_PER_DRAW);
+    used = 0;
+  }
+  const id = drawn.toString('base64url', used, used + 16);
+  used += 16;
+  return id;
+}
+
 function toResult(decision: Decision): CheckResult {
   const result: CheckResult = {
     allowed: decision.allowed,
-    decisionId: randomBytes(16).toString('base64url'),
+    decisionId: newDecisionId(),
     reason: decision.reason,
   };
   if (decision.ruleId !== undefined) result.ruleId = decision.ruleId;
