@@ -104,6 +104,32 @@ describe.each(engines)('platform API tokens on %s', (engine) => {
     });
   });
 
+  it('refuses an old secret at once after rotation, and a disabled client, however often they were used', async () => {
+    const { client, clientSecret } = await platform.server.identity.clients.add({
+      name: 'Busy service',
+      scopes: ['audit:write'],
+    });
+    const configWith = (secret: string) =>
+      oidc.discovery(new URL(platform.issuer), client.clientId, secret, undefined, {
+        execute: [oidc.allowInsecureRequests],
+      });
+    const old = await configWith(clientSecret!);
+    // Several grants first: whatever the server keeps of a busy client must not outlive a change.
+    for (let i = 0; i < 3; i++) await oidc.clientCredentialsGrant(old, { scope: 'audit:write' });
+    const rotated = await platform.server.identity.clients.rotateSecret(client.clientId);
+    await expect(oidc.clientCredentialsGrant(old, { scope: 'audit:write' })).rejects.toMatchObject({
+      error: 'invalid_client',
+    });
+    const current = await configWith(rotated.clientSecret!);
+    for (let i = 0; i < 3; i++) await oidc.clientCredentialsGrant(current, { scope: 'audit:write' });
+    await platform.server.identity.clients.setDisabled(client.clientId, true);
+    await expect(oidc.clientCredentialsGrant(current, { scope: 'audit:write' })).rejects.toMatchObject({
+      error: 'invalid_client',
+    });
+    await platform.server.identity.clients.setDisabled(client.clientId, false);
+    expect((await oidc.clientCredentialsGrant(current, { scope: 'audit:write' })).access_token).toBeTruthy();
+  });
+
   it('answers malformed admin requests with 400 and changes nothing', async () => {
     const { access_token } = await oidc.clientCredentialsGrant(admin, { scope: 'admin' });
     const before = (

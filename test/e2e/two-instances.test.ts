@@ -91,6 +91,35 @@ describe.runIf(postgresUrl)('two instances on one PostgreSQL', () => {
     expect(tokens.claims()?.acr).toBe('urn:onegate:acr:low');
   });
 
+  it('refuses a busy client on every instance within a second of it being disabled elsewhere', async () => {
+    const { client, clientSecret } = await admin.clients.add({
+      name: 'Busy records service',
+      scopes: ['audit:write'],
+    });
+    const grant = (server: string) =>
+      fetch(`${server}/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${client.clientId}:${clientSecret!}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials&scope=audit%3Awrite',
+      });
+    // Used a few times on each instance first, so each has it in memory.
+    for (let i = 0; i < 3; i++) {
+      for (const server of [first.url, second.url]) expect((await grant(server)).status).toBe(200);
+    }
+    await admin.clients.setDisabled(client.clientId, true);
+    const deadline = Date.now() + 1000;
+    let statuses: number[] = [];
+    while (Date.now() < deadline) {
+      statuses = [(await grant(first.url)).status, (await grant(second.url)).status];
+      if (statuses.every((status) => status === 401)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(statuses).toEqual([401, 401]);
+  });
+
   it('serves a rotated signing key from every instance within a second, without a restart', async () => {
     const kids = async (server: string) =>
       ((await (await fetch(`${server}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map(

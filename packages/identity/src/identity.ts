@@ -39,6 +39,7 @@ import { passkeyMigrations, type Passkeys } from './second-factors/passkeys.ts';
 import { identityServices, sealStoredData } from './services.ts';
 import { platformKeySet, verifyPlatformToken, type PlatformCaller } from './platform-token.ts';
 import { auditProviderEvents } from './provider/audit-events.ts';
+import { cacheClients } from './provider/client-cache.ts';
 import { backchannelMigrations, BackchannelRetries } from './provider/backchannel-retries.ts';
 import { createProvider, type ProviderSettings } from './provider/create-provider.ts';
 import { oidcMigrations } from './provider/oidc-migrations.ts';
@@ -300,6 +301,7 @@ export class Identity {
       logoutSource,
       postLogoutSuccessSource,
     });
+    cacheClients(provider, this.clients);
     auditProviderEvents(provider, { audit, retries: this.#retries, onError });
     this.#provider = provider;
     this.#mounted = mount(provider);

@@ -50,8 +50,14 @@ export class ClientRegistry {
   readonly #allowLoopbackHttp: boolean;
 
   readonly #audit: AuditSink | undefined;
-  /** Provider metadata per client: read and unsealed once, not on every token request. */
-  readonly #cache = new Map<string, AdapterPayload>();
+  /**
+   * Provider metadata per client: read and unsealed once, not on every token
+   * request. Kept as JSON text (each request parses its own copy, cheaper
+   * than a structured clone), in an entry that is a new object after every
+   * change, so `loadedMetadata` tells its callers whether what they built
+   * from it is still current.
+   */
+  readonly #cache = new Map<string, { text: string }>();
 
   /** Every change is audited when `audit` is given, with the acting operator or client as actor. */
   constructor(options: {
@@ -182,14 +188,23 @@ export class ClientRegistry {
   async providerMetadata(clientId: string): Promise<AdapterPayload | undefined> {
     const cached = this.#cache.get(clientId);
     // A copy: the caller must not be able to change what the next request sees.
-    if (cached) return structuredClone(cached);
+    if (cached) return JSON.parse(cached.text) as AdapterPayload;
     const loaded = await this.#loadMetadata(clientId);
     // Only registered clients are cached, so unknown ids sent by anyone cannot fill memory.
     if (loaded) {
       if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
-      this.#cache.set(clientId, loaded);
+      this.#cache.set(clientId, { text: JSON.stringify(loaded) });
     }
     return loaded;
+  }
+
+  /**
+   * The entry `providerMetadata` answers from now, or undefined when it must
+   * load again. The same object for as long as the client is unchanged: once
+   * it changes or is forgotten, never this one again.
+   */
+  loadedMetadata(clientId: string): object | undefined {
+    return this.#cache.get(clientId);
   }
 
   /**
