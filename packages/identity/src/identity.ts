@@ -19,13 +19,13 @@ import {
   consoleSignOutUrl,
   type ConsoleSignIn,
 } from './console/console-sign-in.ts';
-import { accountRoutes } from './account/account-routes.ts';
+import { accountRoutes, isAccountPath } from './account/account-routes.ts';
 import { AccountSessions, sessionDeviceMigrations } from './account/account-sessions.ts';
 import { ConnectedApps } from './account/connected-apps.ts';
 import type { DataAccessReader } from './account/data-access-reader.ts';
 import { CLIENTS_TOPIC, type ClientRegistry } from './clients/client-registry.ts';
 import { CsrfGuard } from './interactions/csrf.ts';
-import { interactionRoutes } from './interactions/interaction-routes.ts';
+import { interactionRoutes, isPagePath } from './interactions/interaction-routes.ts';
 import { deriveKey } from './keys/master-key.ts';
 import { identityKeysMigrations } from './keys/key-migrations.ts';
 import { SIGNING_KEYS_TOPIC, type LoadedSigningKeys, type SigningKeys } from './keys/signing-keys.ts';
@@ -220,13 +220,18 @@ export class Identity {
       },
     }).routes();
     const routes = pages.routes();
+    // The routers only see their own paths: the token endpoint, which carries the load, skips them.
     return async (ctx, next) => {
-      await routes(ctx as Parameters<typeof routes>[0], async () => {
-        await account(ctx as Parameters<typeof account>[0], async () => {
-          await this.#mounted(ctx, next);
-          await this.#recordDevice(ctx);
-        });
-      });
+      const provider = async () => {
+        await this.#mounted(ctx, next);
+        await this.#recordDevice(ctx);
+      };
+      const withAccount = async () => {
+        if (isAccountPath(ctx.path)) await account(ctx as Parameters<typeof account>[0], provider);
+        else await provider();
+      };
+      if (isPagePath(ctx.path)) await routes(ctx as Parameters<typeof routes>[0], withAccount);
+      else await withAccount();
     };
   }
 

@@ -17,13 +17,14 @@ import { accessLog } from './http/access-log.ts';
 import { errorResponse } from './http/error-response.ts';
 import { forwardedHeadersOnlyFrom } from './http/forwarded-headers.ts';
 import { requestId } from './http/request-id.ts';
+import { scopedRoutes } from './http/scoped-routes.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { trustedProxies } from './http/trusted-proxies.ts';
 import type { RequestState } from './http/state.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
-import { healthRoutes } from './routes/health.ts';
+import { HEALTH_PATHS, healthRoutes } from './routes/health.ts';
 import type { ServerTls } from './tls/server-tls.ts';
 import { clientCertificates } from './tls/request-certificate.ts';
 
@@ -57,7 +58,7 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
   app.use(requestId(deps.logger));
   // Before any route: every later step sees the request's certificate only as checked here.
   app.use(clientCertificates(deps.config, () => deps.tls.trust()));
-  app.use(accessLog(deps.metrics));
+  app.use(accessLog(deps.metrics, deps.logger));
   app.use(errorResponse());
   app.use(securityHeaders({ hsts: deps.config.issuer.startsWith('https://') }));
   app.use(async (ctx, next) => {
@@ -65,9 +66,13 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
     await next();
   });
   const health = healthRoutes(deps);
-  app.use(health.routes());
-  app.use(health.allowedMethods());
-  for (const router of [
+  app.use(
+    scopedRoutes((path) => HEALTH_PATHS.has(path.replace(/\/$/, '')), [
+      health.routes(),
+      health.allowedMethods(),
+    ] as Koa.Middleware<RequestState>[]),
+  );
+  const apiRouters = [
     adminClientRoutes(deps.identity),
     adminAccountRoutes(deps.identity),
     authzCheckRoutes(deps.identity, deps.authz),
@@ -75,10 +80,15 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
     authzAdminRoutes(deps.identity, deps.authz),
     privacyRoutes(deps.identity, deps.privacy),
     auditRoutes(deps.identity, deps.audit),
-  ]) {
-    app.use(router.routes() as Koa.Middleware<RequestState>);
-    app.use(router.allowedMethods() as Koa.Middleware<RequestState>);
-  }
+  ];
+  app.use(
+    scopedRoutes(
+      (path) => path.startsWith('/api/'),
+      apiRouters.flatMap(
+        (router) => [router.routes(), router.allowedMethods()] as Koa.Middleware<RequestState>[],
+      ),
+    ),
+  );
   extend?.(app, deps);
   app.use(consoleRoutes(deps) as Koa.Middleware<RequestState>);
   app.use(deps.identity.middleware());

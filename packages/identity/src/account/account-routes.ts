@@ -56,6 +56,11 @@ const SAVED_NOTICES: ReadonlyMap<unknown, AccountNotice> = new Map([
   ['method', 'method_changed'],
 ]);
 
+/** Every path `accountRoutes` answers (a test holds the two together): requests elsewhere skip its router. */
+export function isAccountPath(path: string): boolean {
+  return path === '/account' || path.startsWith('/account/');
+}
+
 /** `/account`: the signed-in citizen's profile and second factors. */
 export function accountRoutes(deps: AccountDeps): Router {
   const router = new Router({ prefix: '/account' });

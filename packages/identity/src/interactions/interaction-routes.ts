@@ -62,6 +62,11 @@ const STATUS: Record<LoginError['code'], number> = {
   generic: 400,
 };
 
+/** Every path `interactionRoutes` answers (a test holds the two together): requests elsewhere skip its router. */
+export function isPagePath(path: string): boolean {
+  return path.startsWith('/interaction/') || path.startsWith('/assets/') || path === '/favicon.ico';
+}
+
 /** The sign-in and consent pages oidc-provider sends the browser to, and the stylesheet they use. */
 export function interactionRoutes(deps: InteractionDeps): Router {
   const { csrf } = deps;

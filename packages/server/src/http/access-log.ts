@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { RequestState } from './state.ts';
 
@@ -7,7 +8,7 @@ import type { RequestState } from './state.ts';
  * without its query string: personal data must never travel there, but if a
  * client puts it there anyway it must not land in our logs.
  */
-export function accessLog(metrics: Metrics): Middleware<RequestState> {
+export function accessLog(metrics: Metrics, logger: Logger): Middleware<RequestState> {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     try {
@@ -23,16 +24,19 @@ export function accessLog(metrics: Metrics): Middleware<RequestState> {
         },
         seconds,
       );
-      ctx.state.log.info(
-        {
-          method: ctx.method,
-          path: ctx.path,
-          status: ctx.status,
-          ms: Math.round(seconds * 1e4) / 10,
-          ip: ctx.ip,
-        },
-        'request',
-      );
+      // The level is checked on the root logger: asking the request's would make its child for nothing.
+      if (logger.isLevelEnabled('info')) {
+        ctx.state.log.info(
+          {
+            method: ctx.method,
+            path: ctx.path,
+            status: ctx.status,
+            ms: Math.round(seconds * 1e4) / 10,
+            ip: ctx.ip,
+          },
+          'request',
+        );
+      }
     }
   };
 }

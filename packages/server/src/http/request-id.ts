@@ -11,7 +11,13 @@ export function requestId(logger: Logger): Middleware<RequestState> {
     const inbound = ctx.get('x-request-id');
     const id = INBOUND_ID.test(inbound) ? inbound : randomUUID();
     ctx.state.requestId = id;
-    ctx.state.log = logger.child({ requestId: id });
+    // Made on first use: most requests log nothing below the access line, and a child costs a masking pass.
+    let log: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', {
+      get: () => (log ??= logger.child({ requestId: id })),
+      enumerable: true,
+      configurable: true,
+    });
     ctx.set('x-request-id', id);
     await next();
   };

@@ -9,6 +9,9 @@ import type { Lifecycle } from '../lifecycle.ts';
 
 const READY_TIMEOUT_MS = 2000;
 
+/** Every path `healthRoutes` answers. */
+export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
 /**
  * `/healthz`: the process is alive (restart it if not). `/readyz`: send it
  * traffic (the database answers and we are not draining). `/metrics`: Prometheus.
