@@ -263,6 +263,32 @@ describe.each(engines)('the audit service on %s', (engine) => {
     });
   });
 
+  it('appends the acts components write in one turn in the order written, refusing a bad one alone', async () => {
+    const act = (subject: string, action = 'token.issue') => ({
+      action,
+      outcome: 'success' as const,
+      actor: 'turn-app',
+      clientId: 'turn-app',
+      subject,
+    });
+    const before = (await audit.inclusionProof(0)).size;
+    const written = [
+      audit.write(act('turn-0')),
+      audit.write(act('turn-1', 'Not A Slug')),
+      audit.write(act('turn-2')),
+      audit.write(act('turn-3')),
+    ];
+    const settled = await Promise.allSettled(written);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/action/);
+    // Each resolved once durable: all three are in the log, one after another, the bad one nowhere.
+    const subjects = await Promise.all(
+      [0, 1, 2].map(async (i) => (await leafOf(before + i)).target?.subject),
+    );
+    expect(subjects).toEqual(['turn-0', 'turn-2', 'turn-3']);
+    expect((await audit.inclusionProof(0)).size).toBe(before + 3);
+  });
+
   it('records a component’s batch of acts as one append: consecutive, in order, all or none', async () => {
     const acts = Array.from({ length: 3 }, (_, i) => ({
       action: 'authz.decision',

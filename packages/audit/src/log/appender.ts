@@ -165,10 +165,13 @@ export class MerkleLog {
   }
 
   /**
-   * With the writer thread, calls go out as soon as a few have gathered (or
-   * at the end of the tick), and the thread commits everything that reached
-   * it meanwhile in one transaction. Neither side waits for the other: while
-   * the thread commits, this one validates the next calls and sends them.
+   * With the writer thread, calls go out as soon as a few have gathered, or
+   * once this turn of the event loop has handled all the I/O it had (every
+   * request read in one turn shares a message: at a few events per request,
+   * one message each cost the thread a commit each), and the thread commits
+   * everything that reached it meanwhile in one transaction. Neither side
+   * waits for the other: while the thread commits, this one validates the
+   * next calls and sends them.
    */
   #toThread(call: PendingAppend): void {
     this.#queue.push(call);
@@ -176,7 +179,7 @@ export class MerkleLog {
     if (this.#queuedRows >= SEND_ROWS) this.#send();
     else if (!this.#sendQueued) {
       this.#sendQueued = true;
-      queueMicrotask(() => {
+      setImmediate(() => {
         this.#sendQueued = false;
         this.#send();
       });

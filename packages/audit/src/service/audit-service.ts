@@ -7,7 +7,7 @@ import type { NoteVerifier } from '../checkpoint/note.ts';
 import { AuditError } from '../errors.ts';
 import { parseEvent, type AuditEvent } from '../event/event-schema.ts';
 import { exportLine, csvHeader, type ExportFormat } from '../event/export-formats.ts';
-import type { MerkleLog } from '../log/appender.ts';
+import type { LogEntryInput, MerkleLog } from '../log/appender.ts';
 import type { EntryColumns } from '../log/entry-columns.ts';
 import type { AppendResult } from '../log/idempotency.ts';
 import { MIN_RETENTION_DAYS, pruneEntries } from '../log/retention.ts';
@@ -62,6 +62,15 @@ export interface Proof {
 
 const b64 = (b: Buffer) => b.toString('base64');
 
+/** A component's event waiting for the end of the event loop's turn. */
+interface ComponentWrite {
+  event: ComponentEvent;
+  /** When it was written: its time in the log. */
+  at: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 /**
  * The one audit log: events from every app and every OneGate component,
  * validated, masked, canonicalized (RFC 8785) and appended to the Merkle
@@ -80,6 +89,7 @@ export class AuditService {
   readonly #clock: () => number;
   readonly #onError: (err: unknown) => void;
   readonly #pending = new Set<Promise<unknown>>();
+  #components: ComponentWrite[] = [];
   readonly #retentionDays: number;
   readonly #forwarder: Forwarder | undefined;
   readonly #pruneIntervalMs: number;
@@ -169,25 +179,9 @@ export class AuditService {
     const now = this.#clock();
     const events: AuditEvent[] = [];
     const entries = inputs.map((input, i) => {
-      const where = inputs.length > 1 ? `events[${i}]: ` : '';
-      const event = this.#mask(parseEvent(input, { at: now, by: writer.clientId }, where));
-      if (
-        writer.clientId !== ONEGATE_WRITER &&
-        (RESERVED_ACTIONS.test(event.action) || event.actor.type === 'service')
-      ) {
-        throw new AuditError(
-          'ERR_AUDIT_INVALID',
-          `${where}actions ${RESERVED_ACTIONS.source} and actor type service are OneGate's own; name the app's action`,
-        );
-      }
-      let leaf: Buffer;
-      try {
-        leaf = canonicalJson(event);
-      } catch (err) {
-        throw new AuditError('ERR_AUDIT_INVALID', `${where}details must be plain JSON`, { cause: err });
-      }
-      events.push(event);
-      return { leaf, columns: columnsOf(event, now) };
+      const prepared = this.#prepare(input, writer.clientId, now, inputs.length > 1 ? `events[${i}]: ` : '');
+      events.push(prepared.event);
+      return prepared.entry;
     });
     const write = this.#log.append(entries, {
       ...(options.idempotencyKey === undefined
@@ -202,9 +196,49 @@ export class AuditService {
     return result;
   }
 
-  /** The `AuditSink` of OneGate's own components: resolves once the event is durable. */
-  async write(event: ComponentEvent): Promise<void> {
-    await this.append([toEventInput(event)], { clientId: ONEGATE_WRITER });
+  /**
+   * The `AuditSink` of OneGate's own components: resolves once the event is
+   * durable. Events written during one turn of the event loop (every request
+   * it served) are checked one after another and appended together at its
+   * end, a call of their own each in all but the log's transaction: a bad
+   * event is refused alone.
+   */
+  write(event: ComponentEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#components.push({ event, at: this.#clock(), resolve, reject });
+      if (this.#components.length === 1) {
+        // Never rejects (each caller hears of its own failure); tracked so `flush` and `close` wait for it.
+        void this.#track(new Promise((ready) => setImmediate(ready)).then(() => this.#writeComponents()));
+      }
+    });
+  }
+
+  async #writeComponents(): Promise<void> {
+    const queued = this.#components;
+    this.#components = [];
+    for (let start = 0; start < queued.length; start += MAX_EVENTS_PER_BATCH) {
+      const accepted: ComponentWrite[] = [];
+      const events: AuditEvent[] = [];
+      const entries: LogEntryInput[] = [];
+      for (const call of queued.slice(start, start + MAX_EVENTS_PER_BATCH)) {
+        try {
+          const prepared = this.#prepare(toEventInput(call.event), ONEGATE_WRITER, call.at, '');
+          accepted.push(call);
+          events.push(prepared.event);
+          entries.push(prepared.entry);
+        } catch (err) {
+          call.reject(err);
+        }
+      }
+      if (entries.length === 0) continue;
+      try {
+        const { first } = await this.#log.append(entries, { client: ONEGATE_WRITER });
+        this.#forwarder?.forward(events.map((event, i) => ({ index: first + i, event })));
+        for (const call of accepted) call.resolve();
+      } catch (err) {
+        for (const call of accepted) call.reject(err);
+      }
+    }
   }
 
   /** Several of them as one append per 10,000 (consecutive indexes, all or none). */
@@ -405,6 +439,32 @@ export class AuditService {
       if (page.nextBefore === undefined) return;
       before = page.nextBefore;
     }
+  }
+
+  /** One event validated, masked and canonicalized: what the log stores of it. */
+  #prepare(
+    input: unknown,
+    writer: string,
+    now: number,
+    where: string,
+  ): { event: AuditEvent; entry: LogEntryInput } {
+    const event = this.#mask(parseEvent(input, { at: now, by: writer }, where));
+    if (
+      writer !== ONEGATE_WRITER &&
+      (RESERVED_ACTIONS.test(event.action) || event.actor.type === 'service')
+    ) {
+      throw new AuditError(
+        'ERR_AUDIT_INVALID',
+        `${where}actions ${RESERVED_ACTIONS.source} and actor type service are OneGate's own; name the app's action`,
+      );
+    }
+    let leaf: Buffer;
+    try {
+      leaf = canonicalJson(event);
+    } catch (err) {
+      throw new AuditError('ERR_AUDIT_INVALID', `${where}details must be plain JSON`, { cause: err });
+    }
+    return { event, entry: { leaf, columns: columnsOf(event, now) } };
   }
 
   /**
