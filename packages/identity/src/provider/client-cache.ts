@@ -10,8 +10,8 @@ const LIMIT = 5000;
  * metadata in the registry is unchanged. oidc-provider on its own fetches the
  * metadata from the adapter on every request and hashes its JSON to find the
  * built client in an LRU of 100: a copy, a serialization and a SHA-256 per
- * token request, and a rebuild per request once a government has more than
- * 100 apps.
+ * token request, and a rebuild (schema checks and all) whenever more than
+ * 100 apps take turns.
  *
  * A client is kept only when the registry's entry was the same object before
  * and after it was built (so the first request after a load builds it, the

@@ -15,6 +15,7 @@ export function requestId(logger: Logger): Middleware<RequestState> {
     let log: Logger | undefined;
     Object.defineProperty(ctx.state, 'log', {
       get: () => (log ??= logger.child({ requestId: id })),
+      set: (replaced: Logger) => (log = replaced),
       enumerable: true,
       configurable: true,
     });
