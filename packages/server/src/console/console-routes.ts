@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { consoleReturnPath, html } from '@onegate/identity';
 import type { AppDeps } from '../app.ts';
+import { scopedRoutes } from '../http/scoped-routes.ts';
 import { activityRoutes } from './activity/activity-routes.ts';
 import { consoleAssetRoutes } from './assets/console-assets.ts';
 import { delegationRoutes } from './delegations/delegation-routes.ts';
@@ -38,19 +39,10 @@ export function consoleRoutes(
   sections: readonly ConsoleSectionRoutes[] = CONSOLE_SECTIONS,
 ): Middleware {
   const routers = [consoleAssetRoutes(), shellRoutes(deps), ...sections.map((section) => section(deps))];
-  const chain = routers.flatMap((router) => [router.routes(), router.allowedMethods()] as Middleware[]);
-  return async (ctx, next) => {
-    if (ctx.path !== '/console' && !ctx.path.startsWith('/console/')) {
-      await next();
-      return;
-    }
-    let i = 0;
-    const step = async (): Promise<void> => {
-      const middleware = chain[i++];
-      await (middleware ? middleware(ctx, step) : next());
-    };
-    await step();
-  };
+  return scopedRoutes(
+    (path) => path === '/console' || path.startsWith('/console/'),
+    routers.flatMap((router) => [router.routes(), router.allowedMethods()] as Middleware[]),
+  );
 }
 
 function shellRoutes(deps: AppDeps): Router {

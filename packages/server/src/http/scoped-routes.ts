@@ -4,7 +4,8 @@ import type { Middleware } from 'koa';
  * Runs `chain` only for requests whose path `applies` says is theirs; every
  * other request goes straight on. Routers match each request against each
  * of their routes, so the sign-in and token endpoints, which carry the load,
- * should not pay for the API's and the probes' routes on the way through.
+ * should not pay for the API's, the probes' or the console's routes on the way
+ * through. Requests in scope that no route answers go on down the pipeline.
  */
 export function scopedRoutes<S>(
   applies: (path: string) => boolean,
