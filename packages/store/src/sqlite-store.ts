@@ -79,6 +79,9 @@ export class SqliteStore implements Store {
       // Deleted rows are overwritten, not left in free pages: a shredded key or a replaced
       // plaintext must not stay readable in the file (crypto-shredding, ASVS 14.2.4).
       this.#db.exec('PRAGMA secure_delete = ON');
+      // Statement journals and sorts stay in memory: a multi-row INSERT's journal otherwise
+      // spills page copies to a temporary file (3/4 of the audit writer's bytes, and plaintext in /tmp).
+      this.#db.exec('PRAGMA temp_store = MEMORY');
       this.#db.exec(CHANGES_TABLE);
       // From here on, waits for another connection's lock happen in #retryBusy, off the event loop.
       this.#db.exec('PRAGMA busy_timeout = 0');
