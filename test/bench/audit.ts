@@ -62,7 +62,10 @@ const memorySealer: KeySealer = {
 const event = (n: number) => ({
   actor: { type: 'user', id: `clerk-${n % 5000}`, department: 'civil-affairs-hz' },
   action: 'record.read',
-  target: { resource: `civil-affairs-hz/marriage/${100_000 + n}`, subject: `citizen-${n % 1_000_000}` },
+  target: {
+    resource: `civil-affairs-hz/marriage/${100_000 + n}`,
+    subject: `citizen-${(n * 7919) % 1_000_000}`,
+  },
   outcome: 'success',
   source: { address: '10.20.30.40', clientId: 'marriage-registry' },
   purpose: 'case-handling',

@@ -1,6 +1,7 @@
 import type { Queryable, SqlValue } from '@onegate/store';
 import { AuditError } from '../errors.ts';
 import type { AuditEvent } from '../event/event-schema.ts';
+import { SEARCH_BUCKET_BITS } from '../log/audit-migrations.ts';
 
 /** What an officer can search by; every filter is an indexed column beside the leaf. */
 export interface EventFilter {
@@ -106,7 +107,7 @@ export async function queryPage(
   if (filter.subjects !== undefined) {
     if (filter.subjects.length === 0) return { events: [] };
     if (filter.subjects.length > MAX_SUBJECTS) throw invalid(`subjects is at most ${MAX_SUBJECTS} values`);
-    // Each value one seek of the (subject, idx) index.
+    // Each value one seek of the subject index (per bucket on SQLite).
     const first = params.length + 1;
     params.push(...filter.subjects);
     where.push(`subject IN (${filter.subjects.map((_, i) => `$${first + i}`).join(', ')})`);
@@ -118,10 +119,25 @@ export async function queryPage(
   if (bounds.first !== undefined) add('idx >= ?', bounds.first);
   if (bounds.end !== undefined) add('idx < ?', bounds.end);
   if (options.before !== undefined) add('idx < ?', options.before);
+  let buckets = '';
+  let order = 'idx DESC';
+  if (db.dialect === 'sqlite' && usesBucketedIndex(filter)) {
+    const range = await bucketRange(
+      db,
+      bounds.first,
+      Math.min(bounds.end ?? Infinity, options.before ?? Infinity),
+    );
+    if (range === 'empty') return { events: [] };
+    params.push(range.newest, range.oldest);
+    // Newest bucket first; within one, the index is in idx order already, so no sort.
+    buckets = `WITH RECURSIVE bucket(n) AS (SELECT $${params.length - 1} UNION ALL SELECT n - 1 FROM bucket WHERE n > $${params.length}) `;
+    where.push(`(idx >> ${SEARCH_BUCKET_BITS}) IN bucket`);
+    order = `(idx >> ${SEARCH_BUCKET_BITS}) DESC, idx DESC`;
+  }
   params.push(options.limit + 1);
   const rows = await db.query<{ idx: number; leaf: Buffer }>(
-    `SELECT idx, leaf FROM audit_entries WHERE ${where.join(' AND ')}
-     ORDER BY idx DESC LIMIT $${params.length}`,
+    `${buckets}SELECT idx, leaf FROM audit_entries WHERE ${where.join(' AND ')}
+     ORDER BY ${order} LIMIT $${params.length}`,
     params,
   );
   const page = rows.slice(0, options.limit).map((r) => ({
@@ -129,6 +145,33 @@ export async function queryPage(
     event: JSON.parse(Buffer.from(r.leaf).toString('utf8')) as AuditEvent,
   }));
   return rows.length > options.limit ? { events: page, nextBefore: page.at(-1)!.index } : { events: page };
+}
+
+/** Whether the filter names a column whose SQLite index is per bucket (every one but outcome). */
+function usesBucketedIndex(filter: EventFilter): boolean {
+  return (
+    filter.subjects !== undefined ||
+    FILTER_COLUMNS.some(([key]) => key !== 'outcome' && filter[key] !== undefined)
+  );
+}
+
+const BUCKET = 2 ** SEARCH_BUCKET_BITS;
+
+/** The buckets holding indexes in [first, end): the newest from the log's last entry when no end is known. */
+async function bucketRange(
+  db: Queryable,
+  first: number | undefined,
+  end: number,
+): Promise<{ newest: number; oldest: number } | 'empty'> {
+  let last = end - 1;
+  if (end === Infinity) {
+    const [row] = await db.query<{ last: number | null }>('SELECT max(idx) AS last FROM audit_entries');
+    if (row?.last === null || row?.last === undefined) return 'empty';
+    last = Number(row.last);
+  }
+  const newest = Math.floor(last / BUCKET);
+  const oldest = Math.floor((first ?? 0) / BUCKET);
+  return last < 0 || newest < oldest ? 'empty' : { newest, oldest };
 }
 
 /**
