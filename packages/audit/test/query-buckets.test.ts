@@ -7,8 +7,8 @@ import { queryPage, type EventFilter } from '../src/service/query.ts';
 
 const START = Date.UTC(2026, 10, 1);
 const BUCKET = 2 ** SEARCH_BUCKET_BITS;
-/** Two full buckets and part of a third, so searches cross bucket edges on SQLite. */
-const SIZE = 2 * BUCKET + 7000;
+/** Three full buckets and part of a fourth, so searches cross bucket edges on SQLite. */
+const SIZE = 3 * BUCKET + 1000;
 
 /** Columns whose values repeat at different rates, and a few that occur only at the ends of the log. */
 function columnsOf(i: number): EntryColumns {
@@ -98,7 +98,7 @@ describe.each(engines)('searches across buckets of the log on %s', (engine) => {
       'an actor in a time range across a bucket edge',
       { actor: 'clerk-3', from: START + (BUCKET - 2000) * 10, to: START + (BUCKET + 2000) * 10 },
     ],
-    ['an action in the last bucket only', { action: 'record.read', from: START + (2 * BUCKET + 100) * 10 }],
+    ['an action in the last bucket only', { action: 'record.read', from: START + (3 * BUCKET + 100) * 10 }],
   ];
 
   it.each(filters)('finds %s exactly, newest first, page after page', async (_name, filter) => {
