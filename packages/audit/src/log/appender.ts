@@ -199,7 +199,10 @@ export class MerkleLog {
     try {
       let outcomes: Array<AppendResult | AuditError>;
       if (this.#thread) {
-        outcomes = await this.#thread.write(group, this.#now());
+        const written = this.#thread.write(group, this.#now());
+        // The thread holds its own copy now: the rows need not stay alive until it commits.
+        for (const call of group) call.rows = [];
+        outcomes = await written;
       } else {
         const written = await this.#store.transaction((tx) =>
           writeGroup(tx, this.#frontier, group, this.#now()),

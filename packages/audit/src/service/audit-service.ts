@@ -177,10 +177,11 @@ export class AuditService {
       throw new AuditError('ERR_AUDIT_INVALID', `a batch holds 1 to ${MAX_EVENTS_PER_BATCH} events`);
     }
     const now = this.#clock();
-    const events: AuditEvent[] = [];
+    // Kept until the commit only when a forwarder will send them on.
+    const events: AuditEvent[] | undefined = this.#forwarder ? [] : undefined;
     const entries = inputs.map((input, i) => {
       const prepared = this.#prepare(input, writer.clientId, now, inputs.length > 1 ? `events[${i}]: ` : '');
-      events.push(prepared.event);
+      events?.push(prepared.event);
       return prepared.entry;
     });
     const write = this.#log.append(entries, {
@@ -191,8 +192,8 @@ export class AuditService {
     });
     const result = await this.#track(write);
     // A retried batch was forwarded when it was first appended: the SIEM gets each event once.
-    if (!result.replayed)
-      this.#forwarder?.forward(events.map((event, i) => ({ index: result.first + i, event })));
+    if (events && !result.replayed)
+      this.#forwarder!.forward(events.map((event, i) => ({ index: result.first + i, event })));
     return result;
   }
 
