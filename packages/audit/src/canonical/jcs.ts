@@ -35,17 +35,18 @@ export function canonicalJsonString(value: unknown, options?: CanonicalJsonOptio
   // Array-index keys ("0", "17") are the exception: engines enumerate them first, in numeric
   // order, whatever the insertion order, so an object with one takes the slow path.
   const state = { reorderedKeys: false };
-  const copy = sortedCopy(value, 0, maxDepth, new Set(), state);
-  return state.reorderedKeys ? serialize(value, 0, maxDepth, new Set()) : JSON.stringify(copy);
+  const copy = sortedCopy(value, 0, maxDepth, [], state);
+  return state.reorderedKeys ? serialize(value, 0, maxDepth, []) : JSON.stringify(copy);
 }
 
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;
+const isDigit = (code: number) => code >= 48 && code <= 57;
 
 function sortedCopy(
   value: unknown,
   depth: number,
   maxDepth: number,
-  ancestors: Set<object>,
+  ancestors: object[],
   state: { reorderedKeys: boolean },
 ): unknown {
   switch (typeof value) {
@@ -60,8 +61,9 @@ function sortedCopy(
     case 'object': {
       if (value === null) return null;
       if (depth >= maxDepth) refuse('nesting too deep');
-      if (ancestors.has(value)) refuse('a cycle');
-      ancestors.add(value);
+      // The open objects above this one: a short list (events are shallow), cheaper than a Set.
+      if (ancestors.includes(value)) refuse('a cycle');
+      ancestors.push(value);
       let copy: unknown;
       if (Array.isArray(value)) {
         const items = new Array<unknown>(value.length);
@@ -75,12 +77,12 @@ function sortedCopy(
         // Array.prototype.sort's default order compares UTF-16 code units: RFC 8785 §3.2.3.
         for (const key of Object.keys(record).sort()) {
           if (!key.isWellFormed()) refuse('a string with a lone surrogate');
-          if (ARRAY_INDEX.test(key)) state.reorderedKeys = true;
+          if (isDigit(key.charCodeAt(0)) && ARRAY_INDEX.test(key)) state.reorderedKeys = true;
           out[key] = sortedCopy(record[key], depth + 1, maxDepth, ancestors, state);
         }
         copy = out;
       }
-      ancestors.delete(value);
+      ancestors.pop();
       return copy;
     }
     case 'undefined':
@@ -97,7 +99,7 @@ function checkPlainObject(value: object): void {
   if (Object.getOwnPropertySymbols(value).length > 0) refuse('a symbol-keyed property');
 }
 
-function serialize(value: unknown, depth: number, maxDepth: number, ancestors: Set<object>): string {
+function serialize(value: unknown, depth: number, maxDepth: number, ancestors: object[]): string {
   switch (typeof value) {
     case 'string':
       return serializeString(value);
@@ -118,10 +120,10 @@ function serialize(value: unknown, depth: number, maxDepth: number, ancestors: S
   }
 }
 
-function serializeContainer(value: object, depth: number, maxDepth: number, ancestors: Set<object>): string {
+function serializeContainer(value: object, depth: number, maxDepth: number, ancestors: object[]): string {
   if (depth >= maxDepth) refuse('nesting too deep');
-  if (ancestors.has(value)) refuse('a cycle');
-  ancestors.add(value);
+  if (ancestors.includes(value)) refuse('a cycle');
+  ancestors.push(value);
   let out: string;
   if (Array.isArray(value)) {
     const items: string[] = [];
@@ -136,7 +138,7 @@ function serializeContainer(value: object, depth: number, maxDepth: number, ance
       .map((key) => `${serializeString(key)}:${serialize(record[key], depth + 1, maxDepth, ancestors)}`);
     out = `{${members.join(',')}}`;
   }
-  ancestors.delete(value);
+  ancestors.pop();
   return out;
 }
 
