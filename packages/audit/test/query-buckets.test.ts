@@ -4,6 +4,7 @@ import { createTestDatabase, engines, type TestDatabase } from '@onegate/store/t
 import { auditMigrations, MAX_ENTRIES_PER_APPEND, MerkleLog, type EntryColumns } from '../src/index.ts';
 import { SEARCH_BUCKET_BITS } from '../src/log/audit-migrations.ts';
 import { queryPage, type EventFilter } from '../src/service/query.ts';
+import { allPages } from './support/query-pages.ts';
 
 const START = Date.UTC(2026, 10, 1);
 const BUCKET = 2 ** SEARCH_BUCKET_BITS;
@@ -49,19 +50,6 @@ describe.each(engines)('searches across buckets of the log on %s', (engine) => {
     await db?.drop();
   });
 
-  async function everything(filter: EventFilter, limit: number): Promise<number[]> {
-    const seen: number[] = [];
-    let before: number | undefined;
-    do {
-      const page = await queryPage(store, filter, { limit, ...(before === undefined ? {} : { before }) });
-      expect(page.events.length).toBeLessThanOrEqual(limit);
-      for (const { index, event } of page.events) expect(event).toEqual({ n: index });
-      seen.push(...page.events.map((e) => e.index));
-      before = page.nextBefore;
-    } while (before !== undefined);
-    return seen;
-  }
-
   /** The same search by reading every entry. */
   function expected(filter: EventFilter): number[] {
     const out: number[] = [];
@@ -103,7 +91,7 @@ describe.each(engines)('searches across buckets of the log on %s', (engine) => {
 
   it.each(filters)('finds %s exactly, newest first, page after page', async (_name, filter) => {
     const want = expected(filter);
-    for (const limit of [1000, 37]) expect(await everything(filter, limit)).toEqual(want);
+    for (const limit of [1000, 37]) expect(await allPages(store, filter, limit)).toEqual(want);
   });
 
   it('continues a page from a cursor inside an older bucket', async () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '@onegate/store';
 import { createTestDatabase, engines, type TestDatabase } from '@onegate/store/testing';
 import { auditMigrations, MerkleLog } from '../src/index.ts';
-import { AT_SKEW_MS, queryPage, type EventFilter } from '../src/service/query.ts';
+import { AT_SKEW_MS, type EventFilter } from '../src/service/query.ts';
+import { allPages } from './support/query-pages.ts';
 
 const START = Date.UTC(2026, 10, 1);
 const SIZE = 3000;
@@ -36,19 +37,7 @@ describe.each(engines)('searching a time range on %s', (engine) => {
     await db?.drop();
   });
 
-  async function everything(filter: EventFilter): Promise<number[]> {
-    const seen: number[] = [];
-    let before: number | undefined;
-    do {
-      const page = await queryPage(store, filter, {
-        limit: 400,
-        ...(before === undefined ? {} : { before }),
-      });
-      seen.push(...page.events.map((e) => e.index));
-      before = page.nextBefore;
-    } while (before !== undefined);
-    return seen;
-  }
+  const everything = (filter: EventFilter) => allPages(store, filter, 400);
 
   const expected = (from: number, to: number, action?: string) =>
     Array.from({ length: SIZE }, (_, i) => i)

@@ -178,7 +178,8 @@ export class AuditService {
     }
     const now = this.#clock();
     // Kept until the commit only when a forwarder will send them on.
-    const events: AuditEvent[] | undefined = this.#forwarder ? [] : undefined;
+    const forwarder = this.#forwarder;
+    const events: AuditEvent[] | undefined = forwarder ? [] : undefined;
     const entries = inputs.map((input, i) => {
       const prepared = this.#prepare(input, writer.clientId, now, inputs.length > 1 ? `events[${i}]: ` : '');
       events?.push(prepared.event);
@@ -192,8 +193,8 @@ export class AuditService {
     });
     const result = await this.#track(write);
     // A retried batch was forwarded when it was first appended: the SIEM gets each event once.
-    if (events && !result.replayed)
-      this.#forwarder!.forward(events.map((event, i) => ({ index: result.first + i, event })));
+    if (forwarder && events && !result.replayed)
+      forwarder.forward(events.map((event, i) => ({ index: result.first + i, event })));
     return result;
   }
 
