@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { request, type Agent } from 'node:http';
+import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -107,24 +107,43 @@ export async function ownCpuMicros(): Promise<number> {
 }
 
 /** A POST over a keep-alive agent, with node:http directly: the lightest client, so the server is what is measured. */
-export function post(
+export async function post(
   agent: Agent,
   url: URL,
   headers: Record<string, string>,
   body: string,
 ): Promise<{ status: number; body: string }> {
+  const { status, body: text } = await exchange(agent, url, 'POST', headers, body);
+  return { status, body: text };
+}
+
+/** One request over a keep-alive agent, with node:http directly (see post). */
+export function exchange(
+  agent: Agent,
+  url: URL,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       {
         agent,
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        method,
+        headers:
+          body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
         res.on('error', reject);
       },
     );

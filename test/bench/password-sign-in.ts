@@ -6,8 +6,9 @@
  * the floor the engine itself sets on this machine.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { Agent } from 'node:http';
 import { argon2id, hash, verify } from 'argon2';
-import { Browser } from '../e2e/support/browser.ts';
+import { BenchBrowser } from './bench-browser.ts';
 import { BARE_OPTIONS_ENV, type BareSignInOptions } from './bare-sign-in.ts';
 import { startPlatform } from '../e2e/support/platform.ts';
 import {
@@ -58,8 +59,8 @@ export async function serveOneGateSignIn(): Promise<Served> {
 }
 
 /** One sign-in in a fresh browser (no session, so never SSO); undefined when the app gets a code. */
-async function signIn(target: SignInServer, username: string): Promise<string | undefined> {
-  const browser = new Browser();
+async function signIn(agent: Agent, target: SignInServer, username: string): Promise<string | undefined> {
+  const browser = new BenchBrowser(agent);
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(12).toString('base64url');
   const authorize = new URL('/auth', target.issuer);
@@ -99,6 +100,8 @@ export async function run(): Promise<Outcome> {
     await server.stop();
     throw err;
   });
+  // One connection per browser, kept open between sign-ins, as a browser keeps one to a site.
+  const agents = Array.from({ length: WORKERS }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
   try {
     const { memoryKiB, timeCost, parallelism } = target.hashParams;
     const stored = await hash(PASSWORD, { type: argon2id, memoryCost: memoryKiB, timeCost, parallelism });
@@ -108,13 +111,13 @@ export async function run(): Promise<Outcome> {
         {
           label: 'OneGate password sign-ins',
           workers: WORKERS,
-          task: (worker) => signIn(target, target.usernames[worker]!),
+          task: (worker) => signIn(agents[worker]!, target, target.usernames[worker]!),
           cpuMicros: () => server.cpuMicros(),
         },
         {
           label: 'bare oidc-provider sign-ins',
           workers: WORKERS,
-          task: (worker) => signIn(bare.info, bare.info.usernames[worker]!),
+          task: (worker) => signIn(agents[worker]!, bare.info, bare.info.usernames[worker]!),
           cpuMicros: () => bare.cpuMicros(),
         },
         {
@@ -149,6 +152,7 @@ export async function run(): Promise<Outcome> {
         `bare oidc-provider ${formatRate(bareSignIns.perSecond)} sign-ins/s (ratio ${bareRatio.toFixed(2)})`,
     };
   } finally {
+    for (const agent of agents) agent.destroy();
     await Promise.all([server.stop(), bare.stop()]);
   }
 }
