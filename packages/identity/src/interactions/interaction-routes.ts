@@ -28,7 +28,7 @@ import {
   finish,
   grantAll,
   interaction,
-  missingScopes,
+  consentScopes,
   renderError,
   requiredLevel,
   type Details,
@@ -114,7 +114,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         lang: pageLanguage(ctx),
         currentUrl: ctx.originalUrl,
         clientName: client?.clientName ?? String(details.params['client_id']),
-        scopes: missingScopes(details),
+        scopes: await consentScopes(deps.provider(), details),
         department: (client?.['urn:onegate:department'] as string | null | undefined) ?? undefined,
         action: `/interaction/${details.uid}/confirm`,
         csrfToken: csrf.token(details.uid),
@@ -322,7 +322,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       subject: accountId,
       clientId,
       address: ctx.ip,
-      details: { scopes: missingScopes(details) },
+      details: { scopes: await consentScopes(deps.provider(), details) },
     });
     await finish(ctx, deps.provider(), { consent: { grantId } });
   });

@@ -45,7 +45,8 @@ export interface ProviderDeps {
 export const ACCESS_TOKEN_TTL_SECONDS = 600;
 
 /** Claims behind each scope. `acr`, `amr` and `auth_time` ride on `openid` so every ID token carries them. */
-const CLAIMS = {
+/** The claims each scope releases. The claims parameter is held to these too (interaction-steps.ts). */
+export const CLAIMS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
   openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: ['name', 'preferred_username'],
   email: ['email', 'email_verified'],
@@ -68,7 +69,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     loadExistingGrant: deps.loadExistingGrant,
     clients: deps.staticClients,
     jwks: { keys: deps.signingKeys },
-    claims: CLAIMS,
+    claims: CLAIMS_BY_SCOPE,
     acrValues: [...ACR_VALUES],
     // Platform scopes are listed too: client metadata may only name scopes the server knows.
     scopes: [...OIDC_SCOPES, ...PLATFORM_SCOPES],
