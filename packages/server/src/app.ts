@@ -15,7 +15,7 @@ import type { Config } from './config/settings.ts';
 import { consoleRoutes } from './console/console-routes.ts';
 import { accessLog } from './http/access-log.ts';
 import { errorResponse } from './http/error-response.ts';
-import { forwardedHeadersOnlyFrom } from './http/forwarded-headers.ts';
+import { forwardedHeaders } from './http/forwarded-headers.ts';
 import { requestId } from './http/request-id.ts';
 import { scopedRoutes } from './http/scoped-routes.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -52,8 +52,9 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
   // Errors are answered by errorResponse; this only keeps Koa from printing them a second time.
   app.silent = true;
   app.keys = deps.identity.cookieKeys;
-  if (deps.config.trustProxy && deps.config.trustedProxies.length > 0) {
-    app.use(forwardedHeadersOnlyFrom(trustedProxies(deps.config.trustedProxies)));
+  if (deps.config.trustProxy) {
+    const named = deps.config.trustedProxies.length > 0;
+    app.use(forwardedHeaders(named ? trustedProxies(deps.config.trustedProxies) : undefined));
   }
   app.use(requestId(deps.logger));
   // Before any route: every later step sees the request's certificate only as checked here.
