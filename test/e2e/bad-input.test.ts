@@ -119,6 +119,23 @@ describe('bad input to the OIDC endpoints', () => {
     expect(res.status).toBeLessThan(500);
   });
 
+  it('answers a JSON body that does not parse, on the routes the pages call, with a 400, never a 500', async () => {
+    for (const path of [
+      '/account/passkeys/options',
+      '/account/passkeys',
+      '/interaction/some-uid/passkey/options',
+      '/interaction/some-uid/passkey',
+    ]) {
+      const res = await fetch(`${platform.issuer}${path}`, {
+        method: 'POST',
+        body: '{bad',
+        headers: { 'content-type': 'application/json', origin: 'null' },
+      });
+      expect(res.status, path).toBe(400);
+      expect(await res.json(), path).toMatchObject({ error: 'invalid_request' });
+    }
+  });
+
   it('redeems a code once: a replay fails and revokes what the first redemption issued', async () => {
     const browser = new Browser();
     const verifier = oidc.randomPKCECodeVerifier();

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -19,6 +18,7 @@ import type { AccountSessions } from './account-sessions.ts';
 import type { ConnectedApps } from './connected-apps.ts';
 import { dataAccessRoutes, type DataAccessDeps } from './data-access-routes.ts';
 import { maskEmail, maskIdNumber, maskPhone } from './mask.ts';
+import { formBody, jsonBody } from '../body-parsers.ts';
 
 export interface AccountDeps {
   provider: () => Provider;
@@ -64,9 +64,9 @@ export function isAccountPath(path: string): boolean {
 /** `/account`: the signed-in citizen's profile and second factors. */
 export function accountRoutes(deps: AccountDeps): Router {
   const router = new Router({ prefix: '/account' });
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
+  const form = formBody('4kb');
   // WebAuthn answers are JSON; 64 KiB is far above any real attestation.
-  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
+  const json = jsonBody('64kb');
 
   router.get('/', async (ctx) => {
     const session = await signedIn(ctx);

@@ -1,4 +1,3 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
@@ -35,6 +34,7 @@ import {
 } from './interaction-steps.ts';
 import type { LoginProgress } from './login-progress.ts';
 import { originOf, pageLanguage, pageSecurityHeaders } from './page-context.ts';
+import { formBody } from '../body-parsers.ts';
 
 export interface InteractionDeps {
   /** The provider in use now: it is rebuilt when signing keys change. */
@@ -71,7 +71,7 @@ export function isPagePath(path: string): boolean {
 export function interactionRoutes(deps: InteractionDeps): Router {
   const { csrf } = deps;
   const router = new Router();
-  const form = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const form = formBody('16kb');
 
   addScriptRoutes(router);
 

@@ -1,9 +1,9 @@
-import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Passkeys } from '../second-factors/passkeys.ts';
 import { assuranceOf } from './assurance.ts';
 import type { InteractionDeps } from './interaction-routes.ts';
 import { interaction } from './interaction-steps.ts';
+import { jsonBody } from '../body-parsers.ts';
 
 /**
  * Passkey sign-in, as the page's script calls it: JSON in and out, the CSRF
@@ -12,7 +12,7 @@ import { interaction } from './interaction-steps.ts';
  */
 export function addPasskeyRoutes(router: Router, deps: InteractionDeps): void {
   const { csrf } = deps;
-  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb' });
+  const json = jsonBody('64kb');
 
   // Passkey sign-in (username-less, discoverable credential). It bypasses the password throttle on
   // purpose: a locked account's owner can still get in with a passkey, which no guessing can fake.

@@ -25,3 +25,15 @@ export function jsonBody(options: { limit?: string; methods?: string[] } = {}): 
     },
   }) as Middleware;
 }
+
+/** URL-encoded form bodies up to `limit` (the console's forms); anything unparsable is a 400. */
+export function formBody(limit: string): Middleware {
+  return bodyParser({
+    enableTypes: ['form'],
+    formLimit: limit,
+    onError: (err) => {
+      if ((err as { status?: unknown }).status === 413) throw err;
+      throw new ServerError('ERR_INVALID_REQUEST', 'the form could not be parsed');
+    },
+  }) as Middleware;
+}

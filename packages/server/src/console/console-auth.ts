@@ -1,9 +1,9 @@
-import { bodyParser } from '@koa/bodyparser';
 import type { Context, Middleware, Next } from 'koa';
 import { html } from '@onegate/identity';
 import type { ConsoleDeps } from './console-deps.ts';
 import { SHELL_MESSAGES } from './console-messages.ts';
 import { consoleLanguage, consolePage } from './console-page.ts';
+import { formBody } from '../api/parse-body.ts';
 
 /** The role that makes an account a platform-wide officer, and the department it must be held in. */
 export const SECURITY_OFFICER_ROLE = 'security-officer';
@@ -100,7 +100,7 @@ export function requireSecurityOfficer(): Middleware {
  * session's token in `csrf` (ASVS 3.5.1). Otherwise 403 and nothing happens.
  */
 export function consoleForm(deps: ConsoleDeps): Middleware {
-  const parse = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const parse = formBody('16kb');
   return async (ctx: Context, next: Next) => {
     await parse(ctx, async () => {
       const officer = (ctx.state as ConsoleState).officer;
