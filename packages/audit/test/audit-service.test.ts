@@ -100,6 +100,49 @@ describe.each(engines)('the audit service on %s', (engine) => {
     expect(bytes.startsWith('{"action":"record.read","actor":{')).toBe(true);
   });
 
+  it('stores no credential an app put in details: passwords, secrets and tokens become [redacted] (ASVS 16.2.5)', async () => {
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    const { first } = await audit.append(
+      [
+        event('record.login', {
+          details: {
+            password: 'hunter2-hunter2',
+            request: { client_secret: 'cs-0123456789', headers: { Authorization: 'Basic dXNlcjpwYXNz' } },
+            newPassword: 'another-secret-1',
+            tokens: [{ accessToken: 'opaque-token-value' }],
+            forwarded: jwt,
+            note: 'Bearer abcdefghijklmnop',
+            fields: ['name', 'id_number'],
+            passport: 'E12345678',
+          },
+        }),
+      ],
+      { clientId: 'records-app' },
+    );
+    expect((await leafOf(first)).details).toEqual({
+      password: '[redacted]',
+      request: { client_secret: '[redacted]', headers: { Authorization: '[redacted]' } },
+      newPassword: '[redacted]',
+      tokens: [{ accessToken: '[redacted]' }],
+      forwarded: '[redacted]',
+      note: '[redacted]',
+      fields: ['name', 'id_number'],
+      passport: 'E12345678',
+    });
+    const bytes = (await audit.entry(first)).toString('utf8');
+    for (const secret of [
+      'hunter2',
+      'cs-0123456789',
+      'dXNlcjpwYXNz',
+      'another-secret',
+      'opaque-token',
+      jwt,
+      'abcdefghijklmnop',
+    ]) {
+      expect(bytes).not.toContain(secret);
+    }
+  });
+
   it('keeps values declared encrypted as they were sent', async () => {
     const envelope = 'og1:a256gcm:records.phone:1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
     const { first } = await audit.append(

@@ -16,6 +16,7 @@ import { consistencyProof, inclusionProof, rootAt } from '../merkle/proofs.ts';
 import type { CheckpointKey, CheckpointKeyKind, CheckpointKeys } from './checkpoint-keys.ts';
 import { toEventInput, type ComponentEvent } from './component-event.ts';
 import { MAX_PAGE, queryPage, type EventFilter, type QueriedEvent } from './query.ts';
+import { withoutSecrets } from '../event/secret-details.ts';
 
 /** Masks personal data; the server backs it with `@onegate/privacy`'s detector (audit imports no privacy). */
 export interface Masker {
@@ -470,22 +471,23 @@ export class AuditService {
   }
 
   /**
-   * Masks personal data in `reason` and every value of `details`, declared
-   * encrypted or not: the detector never alters a ciphertext envelope, so a
-   * real one is kept whole, and a value wrongly declared encrypted is still
-   * masked rather than trusted.
+   * Redacts credentials in `details` (secret-details.ts), then masks personal
+   * data in `reason` and every value of `details`, declared encrypted or not:
+   * the detector never alters a ciphertext envelope, so a real one is kept
+   * whole, and a value wrongly declared encrypted is still masked rather than
+   * trusted.
    */
   #mask(event: AuditEvent): AuditEvent {
     const masker = this.#masker;
-    if (!masker) return event;
     const details =
-      event.details === undefined
-        ? undefined
-        : Object.fromEntries(Object.entries(event.details).map(([k, v]) => [k, masker.json(v)]));
+      event.details === undefined ? undefined : (withoutSecrets(event.details) as Record<string, unknown>);
+    if (!masker) return details === undefined ? event : { ...event, details };
     return {
       ...event,
       ...(event.reason === undefined ? {} : { reason: masker.text(event.reason) }),
-      ...(details === undefined ? {} : { details }),
+      ...(details === undefined
+        ? {}
+        : { details: Object.fromEntries(Object.entries(details).map(([k, v]) => [k, masker.json(v)])) }),
     };
   }
 
