@@ -290,6 +290,20 @@ describe.each(engines)('single sign-on on %s', (engine) => {
       expect(payload['nonce']).toBeUndefined();
     }
 
+    // A logout token is signed by the same key for the same app, but it is not an ID token (ASVS 9.2.2).
+    const withLogoutToken = await new Browser().visit(
+      oidc
+        .buildEndSessionUrl(appA.config, {
+          id_token_hint: receiverA.tokens[0]!,
+          post_logout_redirect_uri: signedOut,
+        })
+        .toString(),
+      signedOut,
+    );
+    expect(withLogoutToken.status).toBe(400);
+    expect(withLogoutToken.body).not.toContain('name="logout"');
+    expect(withLogoutToken.body).toContain('invalid_request');
+
     // An app that was down when the citizen signed out still learns of it, from a retry.
     receiverB.failNext = 1;
     const again = new Browser();

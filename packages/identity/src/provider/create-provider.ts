@@ -162,5 +162,26 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Errors reach the browser as our page; details stay in our logs.
     conformIdTokenClaims: true,
   };
-  return new Provider(settings.issuer, configuration);
+  const provider = new Provider(settings.issuer, configuration);
+  onlyIdTokensAsHints(provider);
+  return provider;
+}
+
+/**
+ * oidc-provider takes as `id_token_hint` any JWT it signed for the client, a
+ * logout token (`typ: logout+jwt`) included. A token serves only its own
+ * purpose (ASVS 9.2.2): a hint whose header names another type is refused,
+ * as an invalid hint is (`invalid_request`).
+ */
+function onlyIdTokensAsHints(provider: Provider): void {
+  const validate = provider.IdToken.validate.bind(provider.IdToken);
+  provider.IdToken.validate = async (jwt, client) => {
+    const header = JSON.parse(Buffer.from(String(jwt).split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+      typ?: unknown;
+    };
+    if (header.typ !== undefined && (typeof header.typ !== 'string' || header.typ.toLowerCase() !== 'jwt')) {
+      throw new Error('the hint is a token of another type, not an ID token');
+    }
+    return validate(jwt, client);
+  };
 }
