@@ -34,6 +34,7 @@ describe('witnesses', () => {
   let server: Server;
   let witnessUrl: string;
   let witnessUp = true;
+  let cosignRequests = 0;
   // An independent witness with its own key, cosigning over HTTP.
   const witnessKey = ed25519NoteSigner('witness.example/w1', generateKeyPairSync('ed25519').privateKey);
 
@@ -42,6 +43,15 @@ describe('witnesses', () => {
     store = await db.open();
     await store.migrate(auditMigrations);
     server = createServer((req, res) => {
+      if (req.url === '/moved') {
+        res.writeHead(307, { location: '/add-checkpoint' }).end();
+        return;
+      }
+      if (req.url === '/empty') {
+        res.writeHead(200).end();
+        return;
+      }
+      cosignRequests++;
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -93,6 +103,31 @@ describe('witnesses', () => {
     expect(readFileSync(file, 'utf8')).toContain(parseNote(note).text);
     expect(audit.witnessStatus).toMatchObject({ ok: true });
     await audit.close();
+  });
+
+  it('follows no redirect from a witness, and counts an answer without a cosignature as a failure', async () => {
+    for (const path of ['/moved', '/empty']) {
+      const errors: unknown[] = [];
+      const audit = new AuditService({
+        store,
+        log: new MerkleLog(store),
+        keys: new CheckpointKeys(store, sealer, ORIGIN),
+        origin: ORIGIN,
+        witnesses: [witnessFor(new URL(path, witnessUrl).toString())],
+        checkpointIntervalMs: 0,
+        pruneIntervalMs: 0,
+        onError: (err) => errors.push(err),
+      });
+      await audit.start();
+      await append(audit, `via${path.replace('/', '-')}`);
+      const before = cosignRequests;
+      const note = await audit.checkpoint();
+      expect(openNote(note, [ed25519NoteVerifier(await audit.vkey())]).verifiedBy, path).toHaveLength(1);
+      expect(cosignRequests, path).toBe(before);
+      expect(audit.witnessStatus, path).toMatchObject({ ok: false });
+      expect(errors, path).toHaveLength(1);
+      await audit.close();
+    }
   });
 
   it('still publishes its own signed checkpoint when the witness is down, and says so', async () => {

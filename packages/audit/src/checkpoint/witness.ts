@@ -77,11 +77,15 @@ export function httpWitness(url: string, options: { timeoutMs?: number } = {}): 
         method: 'POST',
         headers: { 'content-type': 'text/plain; charset=utf-8' },
         body: note,
+        // The configured witness, and no other: a redirect is an answer we do not follow (ASVS 15.3.2).
+        redirect: 'manual',
         signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
       });
       if (!res.ok) throw new AuditError('ERR_AUDIT_UNAVAILABLE', `the witness answered ${res.status}`);
       const answer = await res.text();
-      if (answer.trim() === '') return undefined;
+      if (answer.trim() === '') {
+        throw new AuditError('ERR_AUDIT_UNAVAILABLE', 'the witness answered without a cosignature');
+      }
       return answer.includes('\n\n') ? answer : `${note}${answer.endsWith('\n') ? answer : `${answer}\n`}`;
     },
   };
