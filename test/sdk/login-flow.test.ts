@@ -171,6 +171,36 @@ describe('signing in with the SDK against a real OneGate', () => {
     });
   });
 
+  it('refuses an ID token whose signature does not verify against OneGate’s keys, even from the token endpoint (ASVS 6.8.2)', async () => {
+    // A token endpoint answer altered on the way: one byte of the ID token's signature changed.
+    const tampering: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (!url.endsWith('/token')) return res;
+      const body = (await res.json()) as { id_token: string };
+      const [header, payload, signature] = body.id_token.split('.');
+      const bytes = Buffer.from(signature!, 'base64url');
+      bytes[0] = bytes[0]! ^ 1;
+      body.id_token = `${header}.${payload}.${bytes.toString('base64url')}`;
+      return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+    };
+    const app = await startApp(platform, 'tampered', 'express', { login: { fetch: tampering } });
+    try {
+      const browser = new CitizenBrowser();
+      const loginPage = await browser.visit(app.url('/me'));
+      const callback = await browser.submit(
+        loginPage,
+        { username: 'li.wei', password: PASSWORD },
+        app.url('/auth/callback'),
+      );
+      const res = await browser.request(callback.url);
+      expect(res.status).toBe(400);
+      expect(browser.cookies.has('tampered_session')).toBe(false);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it.each(['koa', 'express'] as const)(
     'requireAcr (%s): steps a password session up to substantial with the authenticator app',
     async (kind) => {

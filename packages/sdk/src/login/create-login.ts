@@ -47,7 +47,11 @@ export async function createLogin(options: LoginOptions): Promise<Login> {
       // OneGate registers apps with client_secret_basic, or none (PKCE only) for public apps.
       resolved.clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(resolved.clientSecret),
       {
-        execute: resolved.allowInsecureHttp ? [oidc.allowInsecureRequests] : [],
+        // The ID token's signature is checked against OneGate's JWKS too, not only trusted for
+        // arriving over TLS from the token endpoint (ASVS 6.8.2).
+        execute: resolved.allowInsecureHttp
+          ? [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks]
+          : [oidc.enableNonRepudiationChecks],
         ...(custom === undefined
           ? {}
           : { [oidc.customFetch]: (url: string, init: RequestInit) => custom(url, init) }),
