@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Keyring } from '@onegate/privacy';
 import type { MigrationSet, Store } from '@onegate/store';
 import { IdentityError } from './errors.ts';
@@ -295,9 +296,12 @@ export class Identity {
       signingKeys: loaded.keys,
       cookieKeys: this.cookieKeys,
       pairwiseKey: deriveKey(masterKey, 'pairwise-subject'),
-      findAccount: async (_ctx, id) => {
+      findAccount: async (ctx, id) => {
         const account = await this.accounts.find(id);
-        if (!account || account.disabled) return undefined;
+        if (!account || account.disabled) {
+          forgetSignIn(ctx, id);
+          return undefined;
+        }
         return { accountId: account.id, claims: () => accountClaims(account) };
       },
       loadExistingGrant: this.#consents.loadExistingGrant(),
@@ -346,4 +350,18 @@ function accountClaims(account: Account): { sub: string; [claim: string]: unknow
     identity_assurance: account.identityAssurance,
     departments: account.departments,
   };
+}
+
+/**
+ * A browser session still signed in to an account that is gone or disabled
+ * (disabled meanwhile by another process): the sign-in is dropped from the
+ * session, so the browser is asked to sign in again rather than carried on
+ * with no account, which oidc-provider answers with a 500.
+ */
+function forgetSignIn(ctx: KoaContextWithOIDC, accountId: string): void {
+  const session = ctx.oidc?.session as unknown as Record<string, unknown> | undefined;
+  if (session?.['accountId'] !== accountId) return;
+  // oidc-provider's session refuses an empty accountId but not its removal; `touched` saves the change.
+  for (const field of ['accountId', 'loginTs', 'acr', 'amr', 'authorizations']) delete session[field];
+  session['touched'] = true;
 }

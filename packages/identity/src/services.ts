@@ -47,18 +47,23 @@ export function identityServices(options: {
 }): IdentityServices {
   const issuer = new URL(options.issuer ?? 'http://localhost:8080');
   const { store, audit, keyring, masterKey } = options;
+  const clients = new ClientRegistry({ store, masterKey, audit, allowLoopbackHttp: options.development });
   return {
     keys: new SigningKeys({ store, keyring, masterKey }),
     totp: new TotpFactors({ store, keyring, masterKey }),
     recoveryCodes: new RecoveryCodes({ store, pepper: deriveKey(masterKey, 'recovery-codes') }),
     passkeys: new Passkeys({ store, rpId: issuer.hostname, rpName: 'OneGate', origin: issuer.origin }),
-    clients: new ClientRegistry({ store, masterKey, audit, allowLoopbackHttp: options.development }),
+    clients,
     accounts: new AccountService({
       store,
       audit,
       hasher: new PasswordHasher(options.passwordHash),
       throttle: new LoginThrottle(store),
       keyring,
+      backchannelUriOf: async (clientId) => {
+        const uri = (await clients.providerMetadata(clientId))?.['backchannel_logout_uri'];
+        return typeof uri === 'string' ? uri : undefined;
+      },
     }),
   };
 }

@@ -367,7 +367,13 @@ describe.each(engines)('account service on %s', (engine) => {
       const disabledMark = audit.events.length;
       expect((await accounts.setDisabled(account.id, true)).disabled).toBe(true);
       expect(eventsFrom(disabledMark)).toEqual([
-        { action: 'account.disable', outcome: 'success', actor: 'operator', subject: account.id },
+        {
+          action: 'account.disable',
+          outcome: 'success',
+          actor: 'operator',
+          subject: account.id,
+          details: { sessionsEnded: 0 },
+        },
       ]);
       const mark = audit.events.length;
       expect(await accounts.signIn({ login: username, password: PASSWORD, address })).toEqual(INVALID);

@@ -28,6 +28,7 @@ import {
 } from './account-fields.ts';
 import { isValidUsername, parseLoginIdentifier } from './login-identifier.ts';
 import { sealPlaintextAccounts } from './seal-plaintext-accounts.ts';
+import { endAccountSessions } from '../account/end-account-sessions.ts';
 
 export interface NewAccount {
   username: string;
@@ -80,6 +81,7 @@ export type PasswordResult<E> = { ok: true } | { ok: false; error: E };
  */
 export class AccountService implements Authenticator {
   readonly #store: Store;
+  readonly #backchannelUriOf: (clientId: string) => Promise<string | undefined>;
   readonly #hasher: PasswordHasher;
   readonly #throttle: LoginThrottle;
   readonly #audit: AuditSink;
@@ -91,7 +93,10 @@ export class AccountService implements Authenticator {
     throttle: LoginThrottle;
     audit: AuditSink;
     keyring: Keyring;
+    /** An app's back-channel logout URI, so disabling an account tells its apps; none when unknown. */
+    backchannelUriOf?: (clientId: string) => Promise<string | undefined>;
   }) {
+    this.#backchannelUriOf = options.backchannelUriOf ?? (async () => undefined);
     this.#store = options.store;
     this.#hasher = options.hasher;
     this.#throttle = options.throttle;
@@ -246,16 +251,19 @@ export class AccountService implements Authenticator {
     return accounts;
   }
 
+  /** Disabling also ends every session of the account, and tells its apps by back-channel logout. */
   async setDisabled(id: string, disabled: boolean): Promise<Account> {
     await this.#update(id, 'UPDATE accounts SET disabled = $2, updated_at = $3 WHERE id = $1', [
       disabled ? 1 : 0,
       Date.now(),
     ]);
+    const sessionsEnded = disabled ? await endAccountSessions(this.#store, id, this.#backchannelUriOf) : 0;
     await this.#audit.write({
       action: disabled ? 'account.disable' : 'account.enable',
       outcome: 'success',
       actor: 'operator',
       subject: id,
+      ...(disabled ? { details: { sessionsEnded } } : {}),
     });
     return this.get(id);
   }
