@@ -301,6 +301,11 @@ describe('passkeys in a real browser', () => {
     await signInWithPassword(page, 'zhao.lei');
     await addPasskey(page, 'Only key');
 
+    // With a passkey on the account, changing how it signs in takes the passkey, not the password alone
+    // (ASVS 7.5.1): the page sends the browser to sign in again, and the passkey does it.
+    await page.getByRole('button', { name: 'Remove password' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/interaction/'));
+    await page.waitForURL(`${platform.issuer}/account`);
     await page.getByRole('button', { name: 'Remove password' }).click();
     await page.waitForURL(`${platform.issuer}/account?saved=method`);
     expect(await page.textContent('body')).toContain(

@@ -54,12 +54,39 @@ describe.each(engines)('passwords and sign-in methods on the account page on %s'
     return { id, username };
   }
 
-  async function addPasskey(account: { id: string; username: string }): Promise<void> {
+  async function addPasskey(account: { id: string; username: string }): Promise<SoftAuthenticator> {
     const { passkeys } = platform.server.identity;
     const issuer = new URL(platform.issuer);
     const authenticator = new SoftAuthenticator({ rpId: issuer.hostname, origin: issuer.origin });
     const options = await passkeys.registrationOptions(account, 'setup');
     await passkeys.register(account.id, 'setup', authenticator.register(options), 'Laptop');
+    return authenticator;
+  }
+
+  /** On a page offering the passkey (the second step after a password): answers it, follows on. */
+  async function usePasskey(
+    browser: Browser,
+    page: Landing,
+    authenticator: SoftAuthenticator,
+  ): Promise<Landing> {
+    expect(page.body).toContain('id="passkey-signin"');
+    const attr = (name: string) => new RegExp(`data-${name}="([^"]+)"`).exec(page.body)![1]!;
+    const csrf = { 'x-csrf-token': attr('csrf') };
+    const options = await browser.postJson(
+      new URL(attr('options-url'), platform.issuer).toString(),
+      {},
+      csrf,
+    );
+    const response = authenticator.authenticate(
+      options.json as Parameters<SoftAuthenticator['authenticate']>[0],
+    );
+    const verified = await browser.postJson(
+      new URL(attr('verify-url'), platform.issuer).toString(),
+      { response },
+      csrf,
+    );
+    expect(verified.status).toBe(200);
+    return browser.visit((verified.json as { redirect: string }).redirect);
   }
 
   async function signInToAccount(browser: Browser, username: string, password = PASSWORD): Promise<Landing> {
@@ -201,11 +228,30 @@ describe.each(engines)('passwords and sign-in methods on the account page on %s'
 
   it('removes the password when there is a passkey, then keeps the last passkey, and sets a password again', async () => {
     const account = await newAccount();
-    await addPasskey(account);
+    const authenticator = await addPasskey(account);
     const browser = new Browser();
     const page = await signInToAccount(browser, account.username);
 
-    const removed = await post(browser, page, '/account/password/remove');
+    // The password alone (a stolen one) does not get to change how an account with a passkey signs in:
+    // no new passkey of the thief's (ASVS 7.5.1), no password removed.
+    const csrf = /data-csrf="([^"]+)"/.exec(page.body)![1]!;
+    const thiefsPasskey = await browser.postJson(
+      `${platform.issuer}/account/passkeys/options`,
+      {},
+      { 'x-csrf-token': csrf },
+    );
+    expect(thiefsPasskey).toMatchObject({ status: 403, json: { error: 'fresh_sign_in_required' } });
+    const stepUp = await post(browser, page, '/account/password/remove');
+    expect(stepUp.body).toContain('name="password"');
+    expect(await passwordHash(account.id)).not.toBe(null);
+    const withPasskey = await usePasskey(
+      browser,
+      await browser.submit(stepUp, { username: account.username, password: PASSWORD }),
+      authenticator,
+    );
+    expect(withPasskey.url).toBe(accountUrl());
+
+    const removed = await post(browser, withPasskey, '/account/password/remove');
     expect(removed.url).toBe(`${accountUrl()}?saved=method`);
     expect(await passwordHash(account.id)).toBe(null);
     expect(removed.body).toContain('Your account has no password: you sign in with a passkey.');

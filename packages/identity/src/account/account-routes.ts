@@ -19,6 +19,7 @@ import type { ConnectedApps } from './connected-apps.ts';
 import { dataAccessRoutes, type DataAccessDeps } from './data-access-routes.ts';
 import { maskEmail, maskIdNumber, maskPhone } from './mask.ts';
 import { formBody, jsonBody } from '../body-parsers.ts';
+import { ACR, acrLevel } from '../provider/acr.ts';
 
 export interface AccountDeps {
   provider: () => Provider;
@@ -307,12 +308,28 @@ export function accountRoutes(deps: AccountDeps): Router {
     return false;
   }
 
+  /**
+   * A fresh sign-in for a change to the account must be as strong as the
+   * account can sign in: with a passkey or an authenticator app, a password
+   * alone (a stolen one) does not get to add a passkey or remove a factor
+   * (ASVS 7.5.1, 6.3.3).
+   */
+  async function strongEnough(session: Session): Promise<boolean> {
+    if (acrLevel(session.acr) >= acrLevel(ACR.substantial)) return true;
+    return !(await hasSecondFactor(session.accountId!));
+  }
+
+  async function hasSecondFactor(accountId: string): Promise<boolean> {
+    return (await deps.totp.isActive(accountId)) || (await deps.passkeys.list(accountId)).length > 0;
+  }
+
   /** For the page's script: JSON errors instead of redirects, the token in a header. */
   async function freshJsonSession(ctx: Context): Promise<Session | undefined> {
     const session = await deps.provider().Session.get(ctx);
     if (
       !session.accountId ||
       !signedInRecently(session) ||
+      !(await strongEnough(session)) ||
       !deps.csrf.verify(ctx, `account:${session.uid}`, ctx.get('x-csrf-token'))
     ) {
       ctx.status = 403;
@@ -328,8 +345,10 @@ export function accountRoutes(deps: AccountDeps): Router {
   /** The OneGate session of this browser, or a redirect to sign in first. */
   async function signedIn(ctx: Context, fresh = false): Promise<Session | undefined> {
     const session = await deps.provider().Session.get(ctx);
-    if (session.accountId && (!fresh || signedInRecently(session))) return session;
-    redirect(ctx, signInUrl(deps.issuer, fresh, returnPageOf(ctx.path)));
+    if (session.accountId && !fresh) return session;
+    if (session.accountId && signedInRecently(session) && (await strongEnough(session))) return session;
+    const substantial = session.accountId !== undefined && (await hasSecondFactor(session.accountId));
+    redirect(ctx, signInUrl(deps.issuer, fresh, returnPageOf(ctx.path), substantial));
     return undefined;
   }
 
@@ -505,7 +524,7 @@ function returnPageOf(path: string): string | undefined {
   return path === '/account/data-access' ? 'data-access' : undefined;
 }
 
-function signInUrl(issuer: string, fresh: boolean, returnPage?: string): string {
+function signInUrl(issuer: string, fresh: boolean, returnPage?: string, substantial = false): string {
   const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
   const params = new URLSearchParams({
     client_id: ACCOUNT_CLIENT_ID,
@@ -516,6 +535,7 @@ function signInUrl(issuer: string, fresh: boolean, returnPage?: string): string 
     code_challenge_method: 'S256',
     state: `${randomBytes(16).toString('base64url')}${returnPage === undefined ? '' : `.${returnPage}`}`,
     ...(fresh ? { prompt: 'login' } : {}),
+    ...(substantial ? { acr_values: ACR.substantial } : {}),
   });
   return `/auth?${params.toString()}`;
 }
