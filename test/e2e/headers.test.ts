@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlatform, type Platform } from './support/platform.ts';
 
@@ -140,10 +141,11 @@ describe('headers and cookies over the plain-HTTP development issuer', () => {
   let browser: RecordingBrowser;
   let login: Hop;
   let end: Hop;
+  let clientId: string;
 
   beforeAll(async () => {
     platform = await startPlatform('sqlite');
-    const clientId = await registerApp(platform);
+    clientId = await registerApp(platform);
     browser = new RecordingBrowser(platform.issuer, platform.issuer);
     ({ login, end } = await signIn(browser, clientId));
   });
@@ -164,6 +166,30 @@ describe('headers and cookies over the plain-HTTP development issuer', () => {
     expect(login.headers.get('content-type')).toBe('text/html; charset=utf-8');
     // HSTS over plain HTTP would be ignored by browsers; it is sent only for an https issuer.
     expect(login.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('lets the one inline script of a form_post answer run, by its hash, and no base URL be set (ASVS 3.4.3)', async () => {
+    // prompt=none without a session: the error goes back to the app as an auto-submitted form.
+    const res = await fetch(
+      `${platform.issuer}/auth?${new URLSearchParams({
+        client_id: clientId,
+        response_type: 'code',
+        response_mode: 'form_post',
+        scope: 'openid',
+        redirect_uri: REDIRECT_URI,
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGUSbOVEYc',
+        code_challenge_method: 'S256',
+        prompt: 'none',
+        state: 'x',
+      }).toString()}`,
+    );
+    const body = await res.text();
+    expect(body).toContain('name="error" value="login_required"');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toContain("base-uri 'none'");
+    const script = /<script>([\s\S]*?)<\/script>/.exec(body)![1]!;
+    const hash = createHash('sha256').update(script).digest('base64');
+    expect(csp).toMatch(new RegExp(`script-src [^;]*'sha256-${hash.replace(/[+/=]/g, '\\$&')}'`));
   });
 
   it('has no inline script or style on the login page, which the CSP would block', () => {
