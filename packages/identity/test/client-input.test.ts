@@ -53,6 +53,19 @@ describe('client registration input', () => {
       expect(outcome({ name: 'No callback', scopes: ['openid', 'profile'] })).toBe('ERR_CLIENT_INVALID');
     });
 
+    it('refuses the platform-wide admin scopes to a client registered for a department (ASVS 8.4.1)', () => {
+      // The admin APIs act on every department: one department's client must not change another's.
+      for (const scopes of [['authz:admin'], ['admin'], ['authz:check', 'authz:admin']]) {
+        expect(outcome({ name: 'Health admin', scopes, department: 'health' }), scopes.join()).toBe(
+          'ERR_CLIENT_INVALID',
+        );
+        expect(outcome({ name: 'Security office', scopes }), scopes.join()).toBe('accepted');
+      }
+      expect(
+        outcome({ name: 'Health checks', scopes: ['authz:check', 'audit:write'], department: 'health' }),
+      ).toBe('accepted');
+    });
+
     it('refuses a public service client, and accepts a public sign-in app', () => {
       expect(outcome({ name: 'Batch', scopes: ['audit:write'], public: true })).toBe('ERR_CLIENT_INVALID');
       expect(validateClientInput({ ...APP, public: true }, false).public).toBe(true);

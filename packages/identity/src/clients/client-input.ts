@@ -62,6 +62,8 @@ export interface ValidatedClient {
 }
 
 const DEPARTMENT = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Scopes whose APIs act on every department at once. */
+const PLATFORM_WIDE_SCOPES: ReadonlySet<string> = new Set(['authz:admin', 'admin']);
 
 /**
  * Checks registration input; `allowLoopbackHttp` admits http://localhost URIs (development only).
@@ -90,6 +92,15 @@ export function validateClientInput(
   const department = input.department?.trim();
   if (department !== undefined && !DEPARTMENT.test(department)) {
     invalid('department must be a short lower-case id such as social-security');
+  }
+  const platformWide = (scopes ?? []).filter((s) => PLATFORM_WIDE_SCOPES.has(s));
+  if (department !== undefined && platformWide.length > 0) {
+    // The admin APIs take the token's scope, not its department: a department's client holding them
+    // could change every other department (ASVS 8.4.1). Department administrators use the console,
+    // which keeps each to their own departments.
+    invalid(
+      `${platformWide.join(' and ')} change the whole platform: a client registered for a department cannot hold them`,
+    );
   }
   const appScopes = scopes ?? DEFAULT_APP_SCOPES;
   const auth = input.auth ?? 'client_secret_basic';
