@@ -86,7 +86,7 @@ describe('claims asked for one by one', () => {
       phone: '+86 138 0013 8000',
       email: 'li.wei@example.cn',
       departments: [{ department: 'civil-affairs', role: 'clerk' }],
-      identityAssurance: 'substantial',
+      identityAssurance: 'verified_in_person',
     });
   });
 
