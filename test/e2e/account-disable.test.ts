@@ -105,4 +105,33 @@ describe.each(engines)('disabling an account on %s', (engine) => {
     expect(again.landing.status).toBe(200);
     expect(again.landing.body).toContain('name="password"');
   });
+
+  it('lets an operator end every session of an account without disabling it (ASVS 7.4.5)', async () => {
+    const account = await platform.server.identity.accounts.create({
+      username: 'lost.phone',
+      password: PASSWORD,
+    });
+    const browser = new Browser();
+    const { landing, exchange } = await authorize(browser);
+    const tokens = await exchange(
+      (await browser.submit(landing, { username: 'lost.phone', password: PASSWORD }, redirectUri)).url,
+    );
+    receiver.tokens.length = 0;
+
+    expect(await platform.server.identity.accounts.signOutEverywhere(account.id)).toBe(1);
+    await platform.server.identity.deliverDueLogouts();
+    expect(receiver.tokens).toHaveLength(1);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+    // Signed out, not shut out: the same browser signs in again.
+    const again = await authorize(browser);
+    expect(again.landing.body).toContain('name="password"');
+    const back = await browser.submit(
+      again.landing,
+      { username: 'lost.phone', password: PASSWORD },
+      redirectUri,
+    );
+    expect(back.redirected).toBe(true);
+  });
 });

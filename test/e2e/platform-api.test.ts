@@ -222,6 +222,16 @@ describe('the admin accounts API', () => {
     expect(duplicate.status).toBe(409);
   });
 
+  it('ends every session of an account on request, and says how many', async () => {
+    const { account } = (await (
+      await call('', 'POST', { username: 'signed.out', password: 'a long passphrase 2026' })
+    ).json()) as { account: { id: string } };
+    const res = await call(`/${account.id}/sign-out`, 'POST');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ sessions_ended: 0 });
+    expect((await call('/no-such-id/sign-out', 'POST')).status).toBe(404);
+  });
+
   it('disables an account so it can no longer sign in', async () => {
     const { account } = (await (
       await call('', 'POST', { username: 'soon.disabled', password: 'a long passphrase 2026' })

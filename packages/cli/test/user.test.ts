@@ -221,6 +221,9 @@ describe.each(engines)('onegate user (%s)', { timeout: 60_000 }, (engine) => {
     expect(await signsIn('li.wei', 'a brand new passphrase')).toBe(true);
     expect(await signsIn('li.wei', PASSWORD)).toBe(false);
 
+    const signedOut = await run(['user', 'sign-out', 'li.wei@example.cn']);
+    expect(signedOut.code).toBe(0);
+    expect(signedOut.stdout).toMatch(/^ended 0 sessions of account li\.wei \(/);
     const missing = await run(['user', 'disable', 'nobody']);
     expect(missing).toMatchObject({ code: 1, stderr: 'onegate: no such account\n' });
   });

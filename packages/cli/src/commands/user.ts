@@ -190,6 +190,20 @@ command line, where other users and shell history could see them:
   }
 
   group
+    .command('sign-out')
+    .description('end every session of an account; each app is told by back-channel logout')
+    .argument('<account>', 'account id, username, phone number, e-mail address or ID number')
+    .action((reference: string) =>
+      withIdentity(async ({ services }) => {
+        const found = await services.accounts.lookup(reference);
+        const ended = await services.accounts.signOutEverywhere(found.id);
+        printLines([
+          `ended ${ended} session${ended === 1 ? '' : 's'} of account ${found.username} (${found.id})`,
+        ]);
+      }),
+    );
+
+  group
     .command('reset-password')
     .description("set an account's password, read from standard input; also lifts a sign-in lockout")
     .argument('<account>', 'account id, username, phone number, e-mail address or ID number')

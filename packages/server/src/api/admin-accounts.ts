@@ -71,6 +71,11 @@ export function adminAccountRoutes(identity: Identity): Router<ApiState> {
     ctx.status = 204;
   });
 
+  // Ends every session of the account, with back-channel logouts to its apps (ASVS 7.4.5).
+  router.post('/:id/sign-out', async (ctx) => {
+    ctx.body = { sessions_ended: await identity.accounts.signOutEverywhere(ctx.params['id']!) };
+  });
+
   for (const [path, disabled] of [
     ['disable', true],
     ['enable', false],
