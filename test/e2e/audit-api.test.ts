@@ -343,6 +343,11 @@ describe.each(engines)('the audit log API on %s', (engine) => {
     expect(found.events[0]!.event.target?.subject).toBe(RESIDENT_ID);
     await json<ErrorBody>(await api('POST', '/events/search', 'reader', { subjects: RESIDENT_ID }), 400);
     await json<ErrorBody>(await api('POST', '/events/search', 'reader', [RESIDENT_ID]), 400);
+    // JSON types are kept: a limit sent as text is refused, not read as a number.
+    await json<ErrorBody>(
+      await api('POST', '/events/search', 'reader', { subject: RESIDENT_ID, limit: '2' }),
+      400,
+    );
   });
 
   it('records every read of the log: the filter in details, a personal ID masked', async () => {

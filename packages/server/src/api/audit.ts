@@ -212,6 +212,8 @@ function searchFromQuery(ctx: Context): Search {
 function searchFromBody(body: unknown): Search {
   if (!isObject(body)) invalid('the body is a JSON object of filters, and limit and cursor');
   const { limit, cursor: after, ...filter } = body;
+  // A query string has only text; JSON has numbers, and a quoted one is a mistake worth naming (ASVS 15.3.5).
+  if (typeof limit === 'string') invalid(`limit is a number in a JSON body, from 1 to ${MAX_PAGE}`);
   return { filter: parseFilter(filter), limit: pageLimit(limit), before: cursor(after) };
 }
 
