@@ -122,6 +122,12 @@ describe('context-specific words (ASVS 6.1.2, 6.2.11)', () => {
       'Civil Affairs 123456!',
       '统一身份认证2026年0101',
       'shebao-mima-20260101',
+      // The region and the staff roles (found by an audit: these passed before they were listed).
+      'zhejianghangzhou2026',
+      'hangzhou2026hangzhou',
+      '浙江杭州2026浙江杭州',
+      'securityofficer2026!',
+      'clerkregistrar2026',
     ]) {
       expect(checkPasswordPolicy(password)).toContain('context_words');
     }
