@@ -13,6 +13,9 @@ describe('production mode', () => {
     ONEGATE_DATA_DIR: dataDir,
     ONEGATE_PORT: '0',
     ONEGATE_LOG_LEVEL: 'info',
+    // TLS ends at a proxy on this host, which says so in X-Forwarded-Proto.
+    ONEGATE_TRUST_PROXY: 'true',
+    ONEGATE_TRUSTED_PROXIES: '127.0.0.1',
   };
 
   it('refuses to serve until `onegate init` has run, touching nothing', async () => {
@@ -34,8 +37,19 @@ describe('production mode', () => {
     const running = await serveProcess(env);
     const health = await fetch(`${running.url}/healthz`);
     expect(health.status).toBe(200);
-    const jwks = (await (await fetch(`${running.url}/jwks`)).json()) as { keys: Array<{ alg: string }> };
+    const viaProxy = { headers: { 'x-forwarded-proto': 'https' } };
+    const jwks = (await (await fetch(`${running.url}/jwks`, viaProxy)).json()) as {
+      keys: Array<{ alg: string }>;
+    };
     expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    // Plain HTTP that no proxy vouches for reaches no route (ASVS 12.2.1): not the token endpoint either.
+    for (const path of ['/jwks', '/token', '/api/v1/admin/clients']) {
+      const res = await fetch(`${running.url}${path}`, { method: path === '/token' ? 'POST' : 'GET' });
+      expect(res.status, path).toBe(403);
+      expect(((await res.json()) as { error_description: string }).error_description).toContain(
+        'only over https',
+      );
+    }
     expect(await running.stop()).toBe(0);
   });
 });

@@ -16,6 +16,7 @@ import { consoleRoutes } from './console/console-routes.ts';
 import { accessLog } from './http/access-log.ts';
 import { errorResponse } from './http/error-response.ts';
 import { forwardedHeaders } from './http/forwarded-headers.ts';
+import { httpsOnly } from './http/https-only.ts';
 import { requestId } from './http/request-id.ts';
 import { scopedRoutes } from './http/scoped-routes.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -62,6 +63,9 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
   app.use(accessLog(deps.metrics, deps.logger));
   app.use(errorResponse());
   app.use(securityHeaders({ hsts: deps.config.issuer.startsWith('https://') }));
+  if (deps.config.env === 'production') {
+    app.use(httpsOnly((path) => HEALTH_PATHS.has(path.replace(/\/$/, ''))));
+  }
   app.use(async (ctx, next) => {
     if (deps.lifecycle.draining) ctx.set('connection', 'close');
     await next();
