@@ -4,16 +4,19 @@ import { isValidLangQuery, LANG_COOKIE, negotiateLanguage, type Language } from 
 /** The page language: `?lang=` (remembered in a cookie), else the cookie, else Accept-Language. */
 export function pageLanguage(ctx: Context): Language {
   const query = typeof ctx.query['lang'] === 'string' ? ctx.query['lang'] : undefined;
+  // Over https the cookie is __Host- like the session's: no subdomain can set it (ASVS 3.3.1).
+  const cookie = ctx.secure ? `__Host-${LANG_COOKIE}` : LANG_COOKIE;
   const lang = negotiateLanguage({
     query,
-    cookie: ctx.cookies.get(LANG_COOKIE),
+    cookie: ctx.cookies.get(cookie),
     acceptLanguage: ctx.get('accept-language'),
   });
   if (query !== undefined && isValidLangQuery(query)) {
-    ctx.cookies.set(LANG_COOKIE, lang, {
+    ctx.cookies.set(cookie, lang, {
       httpOnly: true,
       sameSite: 'lax',
       secure: ctx.secure,
+      path: '/',
       maxAge: 365 * 24 * 3600 * 1000,
       overwrite: true,
     });
