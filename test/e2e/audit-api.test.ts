@@ -431,6 +431,17 @@ describe.each(engines)('the audit log API on %s', (engine) => {
     expect(wrong.error).toBe('insufficient_scope');
     expect((await api('POST', '/events', 'reader', event('test.wrong-scope'))).status).toBe(403);
     expect((await api('GET', '/export', 'writer')).status).toBe(403);
+    // Each refusal for want of a scope is itself audited, by client, method and path (ASVS 16.3.2).
+    const denied = await byAction('onegate.api_denied', `&clientId=${clientIds.writer}`);
+    expect(denied.map((e) => e.event.details)).toEqual(
+      expect.arrayContaining([
+        { method: 'GET', path: '/api/v1/audit/events' },
+        { method: 'GET', path: '/api/v1/audit/export' },
+      ]),
+    );
+    expect(denied.every((e) => e.event.outcome === 'denied' && e.event.reason === 'insufficient_scope')).toBe(
+      true,
+    );
     expect((await fetch(`${platform.issuer}/api/v1/audit/checkpoint`)).status).toBe(200);
     expect((await fetch(`${platform.issuer}/api/v1/audit/key`)).status).toBe(200);
     // No SM2 line unless the deployment turns it on: no SM2 key to publish either.

@@ -15,6 +15,7 @@ import type { Config } from './config/settings.ts';
 import { consoleRoutes } from './console/console-routes.ts';
 import { accessLog } from './http/access-log.ts';
 import { errorResponse } from './http/error-response.ts';
+import { auditApiDenials } from './http/api-denials.ts';
 import { forwardedHeaders } from './http/forwarded-headers.ts';
 import { httpsOnly } from './http/https-only.ts';
 import { requestId } from './http/request-id.ts';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
   // Before any route: every later step sees the request's certificate only as checked here.
   app.use(clientCertificates(deps.config, () => deps.tls.trust()));
   app.use(accessLog(deps.metrics, deps.logger));
+  app.use(auditApiDenials(deps.audit));
   app.use(errorResponse());
   app.use(securityHeaders({ hsts: deps.config.issuer.startsWith('https://') }));
   if (deps.config.env === 'production') {

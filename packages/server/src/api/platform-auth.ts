@@ -32,10 +32,11 @@ export function requireScope(identity: Identity, scope: string | readonly string
         'the access token is bound to a client certificate that this request does not present',
       );
     }
+    // Known before the scope check, so a refusal can be audited with who was refused.
+    ctx.state.caller = caller;
     if (!anyOf.some((s) => caller.scopes.includes(s))) {
       throw new ServerError('ERR_INSUFFICIENT_SCOPE', `this endpoint needs the ${anyOf.join(' or ')} scope`);
     }
-    ctx.state.caller = caller;
     await next();
   };
 }
