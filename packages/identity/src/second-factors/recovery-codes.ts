@@ -27,8 +27,14 @@ export const RECOVERY_CODE_COUNT = 10;
  * and O are read as 1, 1 and 0, so the look-alikes cannot be mistyped.
  */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-/** 12 characters of 5 bits: 60 bits each, shown as `7K3Q-9XMD-2PFA`. */
-const CODE_CHARS = 12;
+/**
+ * 24 characters of 5 bits: 120 bits each, shown as `7K3Q-9XMD-2PFA-…` in six
+ * groups. At 112 bits or more a keyed hash is enough to store a lookup
+ * secret (ASVS 6.5.2); below, it would take a salted password hash.
+ */
+const CODE_CHARS = 24;
+/** Codes made before 2026-11-27 had 12 characters (60 bits): they still work until replaced. */
+const LEGACY_CODE_CHARS = 12;
 const GROUP_CHARS = 4;
 const MIN_PEPPER_BYTES = 32;
 
@@ -40,7 +46,7 @@ export interface RecoveryCodesOptions {
 
 /**
  * One-time codes for when the authenticator is lost. Codes are stored as
- * HMAC-SHA256 under a pepper, not with a slow password hash: at 60 random
+ * HMAC-SHA256 under a pepper, not with a slow password hash: at 120 random
  * bits a code cannot be guessed from its hash by trying, the way a
  * human-chosen password can, and without the pepper not even a guess can be
  * checked. Guessing at sign-in is for the caller to throttle.
@@ -123,7 +129,7 @@ export class RecoveryCodes {
   }
 }
 
-/** 12 uniform characters: 256 is a multiple of 32, so the low 5 bits of each byte carry no bias. */
+/** Uniform characters: 256 is a multiple of 32, so the low 5 bits of each byte carry no bias. */
 function randomCode(): string {
   let code = '';
   for (const byte of randomBytes(CODE_CHARS)) code += ALPHABET[byte & 31];
@@ -148,7 +154,7 @@ function normalizeCode(input: string): string | undefined {
     .toUpperCase()
     .replace(/[IL]/g, '1')
     .replace(/O/g, '0');
-  if (code.length !== CODE_CHARS) return undefined;
+  if (code.length !== CODE_CHARS && code.length !== LEGACY_CODE_CHARS) return undefined;
   for (const char of code) if (!ALPHABET.includes(char)) return undefined;
   return code;
 }
