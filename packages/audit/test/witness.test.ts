@@ -76,7 +76,7 @@ describe('witnesses', () => {
     await db?.drop();
   });
 
-  function service(witnesses: Witness[]): AuditService {
+  function service(witnesses: Witness[], errors?: unknown[]): AuditService {
     return new AuditService({
       store,
       log: new MerkleLog(store),
@@ -85,6 +85,7 @@ describe('witnesses', () => {
       witnesses,
       checkpointIntervalMs: 0,
       pruneIntervalMs: 0,
+      ...(errors ? { onError: (err: unknown) => errors.push(err) } : {}),
     });
   }
 
@@ -108,16 +109,7 @@ describe('witnesses', () => {
   it('follows no redirect from a witness, and counts an answer without a cosignature as a failure', async () => {
     for (const path of ['/moved', '/empty']) {
       const errors: unknown[] = [];
-      const audit = new AuditService({
-        store,
-        log: new MerkleLog(store),
-        keys: new CheckpointKeys(store, sealer, ORIGIN),
-        origin: ORIGIN,
-        witnesses: [witnessFor(new URL(path, witnessUrl).toString())],
-        checkpointIntervalMs: 0,
-        pruneIntervalMs: 0,
-        onError: (err) => errors.push(err),
-      });
+      const audit = service([witnessFor(new URL(path, witnessUrl).toString())], errors);
       await audit.start();
       await append(audit, `via${path.replace('/', '-')}`);
       const before = cosignRequests;
@@ -133,16 +125,7 @@ describe('witnesses', () => {
   it('still publishes its own signed checkpoint when the witness is down, and says so', async () => {
     witnessUp = false;
     const errors: unknown[] = [];
-    const audit = new AuditService({
-      store,
-      log: new MerkleLog(store),
-      keys: new CheckpointKeys(store, sealer, ORIGIN),
-      origin: ORIGIN,
-      witnesses: [witnessFor(witnessUrl)],
-      checkpointIntervalMs: 0,
-      pruneIntervalMs: 0,
-      onError: (err) => errors.push(err),
-    });
+    const audit = service([witnessFor(witnessUrl)], errors);
     await audit.start();
     await append(audit, 'two');
     const note = await audit.checkpoint();
