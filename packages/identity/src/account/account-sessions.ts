@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { MigrationSet, Store } from '@onegate/store';
 import type { BackchannelRetries } from '../provider/backchannel-retries.ts';
+import { deleteSession, type SessionPayload } from './end-account-sessions.ts';
 
 export const sessionDeviceMigrations: MigrationSet = {
   owner: 'identity-sessions',
@@ -33,11 +34,6 @@ export interface ActiveSession {
 
 /** Only this often is "last seen" written, so a busy session does not write on every request. */
 const SEEN_EVERY_MS = 60_000;
-
-interface SessionPayload {
-  accountId?: string;
-  authorizations?: Record<string, { sid?: string; grantId?: string }>;
-}
 
 /**
  * A citizen's sign-on sessions as the account page shows them: device and
@@ -110,16 +106,10 @@ export class AccountSessions {
     );
     const payload = row ? (JSON.parse(row.payload) as SessionPayload) : undefined;
     if (!payload || payload.accountId !== accountId) return [];
-    await this.#store.exec("DELETE FROM oidc_payloads WHERE model = 'Session' AND uid = $1", [uid]);
-    await this.#store.exec('DELETE FROM identity_session_devices WHERE uid = $1', [uid]);
+    // What the session's sign-in bought ends with it, as with a logout at an app.
+    await deleteSession(this.#store, uid, payload);
     const told: string[] = [];
-    for (const [clientId, { sid, grantId }] of Object.entries(payload.authorizations ?? {})) {
-      // What the session's sign-in bought ends with it, as with a logout at an app.
-      if (grantId)
-        await this.#store.exec('DELETE FROM oidc_payloads WHERE grant_id = $1 AND model <> $2', [
-          grantId,
-          'Grant',
-        ]);
+    for (const [clientId, { sid }] of Object.entries(payload.authorizations ?? {})) {
       const client = await this.#provider().Client.find(clientId);
       if (!client?.backchannelLogoutUri) continue;
       told.push(clientId);

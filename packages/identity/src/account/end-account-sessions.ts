@@ -1,8 +1,23 @@
-import type { Store } from '@onegate/store';
+import type { Queryable, Store } from '@onegate/store';
+import { queueLogout } from '../provider/backchannel-retries.ts';
 
-interface SessionPayload {
+/** What OneGate reads of an oidc-provider Session payload. */
+export interface SessionPayload {
   accountId?: string;
   authorizations?: Record<string, { sid?: string; grantId?: string }>;
+}
+
+/**
+ * Deletes one sign-on session, its device record, and what its sign-ins
+ * bought (codes, access and refresh tokens; the grants stay, as consent).
+ */
+export async function deleteSession(q: Queryable, uid: string, payload: SessionPayload): Promise<void> {
+  await q.exec("DELETE FROM oidc_payloads WHERE model = 'Session' AND uid = $1", [uid]);
+  await q.exec('DELETE FROM identity_session_devices WHERE uid = $1', [uid]);
+  for (const { grantId } of Object.values(payload.authorizations ?? {})) {
+    if (grantId)
+      await q.exec('DELETE FROM oidc_payloads WHERE grant_id = $1 AND model <> $2', [grantId, 'Grant']);
+  }
 }
 
 /**
@@ -29,17 +44,10 @@ export async function endAccountSessions(
     const payload = JSON.parse(row.payload) as SessionPayload;
     if (payload.accountId !== accountId) continue;
     await store.transaction(async (tx) => {
-      await tx.exec("DELETE FROM oidc_payloads WHERE model = 'Session' AND uid = $1", [row.uid]);
-      await tx.exec('DELETE FROM identity_session_devices WHERE uid = $1', [row.uid]);
-      for (const [clientId, { sid, grantId }] of Object.entries(payload.authorizations ?? {})) {
-        if (grantId) {
-          await tx.exec('DELETE FROM oidc_payloads WHERE grant_id = $1 AND model <> $2', [grantId, 'Grant']);
-        }
+      await deleteSession(tx, row.uid, payload);
+      for (const [clientId, { sid }] of Object.entries(payload.authorizations ?? {})) {
         if (await backchannelUriOf(clientId)) {
-          await tx.exec(
-            'INSERT INTO backchannel_retries (client_id, account_id, sid, attempts, next_at) VALUES ($1, $2, $3, 0, $4)',
-            [clientId, accountId, sid ?? null, now],
-          );
+          await queueLogout(tx, { clientId, accountId, sid, attempts: 0, dueAt: now });
         }
       }
     });

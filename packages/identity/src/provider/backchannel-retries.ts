@@ -1,5 +1,5 @@
 import type Provider from 'oidc-provider';
-import type { MigrationSet, Store } from '@onegate/store';
+import type { MigrationSet, Queryable, Store } from '@onegate/store';
 import type { AuditSink } from '../audit/audit-sink.ts';
 
 export const backchannelMigrations: MigrationSet = {
@@ -65,10 +65,13 @@ export class BackchannelRetries {
   }
 
   async enqueue(clientId: string, accountId: string, sid: string | undefined): Promise<void> {
-    await this.#store.exec(
-      'INSERT INTO backchannel_retries (client_id, account_id, sid, attempts, next_at) VALUES ($1, $2, $3, 1, $4)',
-      [clientId, accountId, sid ?? null, Date.now() + BACKOFF_MS[0]!],
-    );
+    await queueLogout(this.#store, {
+      clientId,
+      accountId,
+      sid,
+      attempts: 1,
+      dueAt: Date.now() + BACKOFF_MS[0]!,
+    });
   }
 
   /**
@@ -168,4 +171,18 @@ export class BackchannelRetries {
       client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }
     ).backchannelLogout(accountId, sid ?? '');
   }
+}
+
+/**
+ * A logout for the retry loop of any running server to deliver at `dueAt`;
+ * `attempts` already made. Store-only, so the CLI can queue one too.
+ */
+export async function queueLogout(
+  q: Queryable,
+  logout: { clientId: string; accountId: string; sid: string | undefined; attempts: number; dueAt: number },
+): Promise<void> {
+  await q.exec(
+    'INSERT INTO backchannel_retries (client_id, account_id, sid, attempts, next_at) VALUES ($1, $2, $3, $4, $5)',
+    [logout.clientId, logout.accountId, logout.sid ?? null, logout.attempts, logout.dueAt],
+  );
 }

@@ -44,8 +44,11 @@ export interface ProviderDeps {
 
 export const ACCESS_TOKEN_TTL_SECONDS = 600;
 
-/** Claims behind each scope. `acr`, `amr` and `auth_time` ride on `openid` so every ID token carries them. */
-/** The claims each scope releases. The claims parameter is held to these too (interaction-steps.ts). */
+/**
+ * The claims each scope releases; the claims parameter is held to these too
+ * (interaction-steps.ts). `acr`, `amr` and `auth_time` ride on `openid` so
+ * every ID token carries them.
+ */
 export const CLAIMS_BY_SCOPE: Readonly<Record<string, readonly string[]>> = {
   openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: ['name', 'preferred_username'],
