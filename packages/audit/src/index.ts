@@ -107,6 +107,7 @@ export {
   type KeySealer,
 } from './service/checkpoint-keys.ts';
 export { toEventInput, type ComponentAuditSink, type ComponentEvent } from './service/component-event.ts';
+export { requestContext, withRequestContext, type RequestContext } from './service/request-context.ts';
 export {
   decodeCursor,
   encodeCursor,

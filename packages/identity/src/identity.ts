@@ -40,6 +40,8 @@ import { passkeyMigrations, type Passkeys } from './second-factors/passkeys.ts';
 import { identityServices, sealStoredData } from './services.ts';
 import { platformKeySet, verifyPlatformToken, type PlatformCaller } from './platform-token.ts';
 import { auditProviderEvents } from './provider/audit-events.ts';
+import { auditProviderRefusals } from './provider/refusal-events.ts';
+import { RefusalAudit } from './audit/refusal-audit.ts';
 import { cacheClients } from './provider/client-cache.ts';
 import { backchannelMigrations, BackchannelRetries } from './provider/backchannel-retries.ts';
 import { createProvider, type ProviderSettings } from './provider/create-provider.ts';
@@ -104,6 +106,7 @@ export class Identity {
   readonly #options: IdentityOptions;
   readonly #retries: BackchannelRetries;
   readonly #csrf: CsrfGuard;
+  readonly #refusals: RefusalAudit;
   readonly #consents: RememberedConsents;
   readonly #sessions: AccountSessions;
   readonly #signInMethods: SignInMethods;
@@ -137,7 +140,16 @@ export class Identity {
     this.#consents = new RememberedConsents(store);
     this.#sessions = new AccountSessions({ store, provider: () => this.#provider, retries: this.#retries });
     this.#signInMethods = new SignInMethods({ store, passkeys: this.passkeys });
-    this.#csrf = new CsrfGuard(deriveKey(masterKey, 'csrf'), options.settings.issuer);
+    this.#refusals = new RefusalAudit(audit, options.onError);
+    this.#csrf = new CsrfGuard(deriveKey(masterKey, 'csrf'), options.settings.issuer, (ctx, reason) =>
+      this.#refusals.report({
+        action: 'csrf.refused',
+        outcome: 'denied',
+        reason,
+        address: ctx.ip,
+        details: { method: ctx.method, path: ctx.path },
+      }),
+    );
   }
 
   /**
@@ -312,6 +324,7 @@ export class Identity {
     });
     cacheClients(provider, this.clients);
     auditProviderEvents(provider, { audit, retries: this.#retries, onError });
+    auditProviderRefusals(provider, this.#refusals);
     this.#provider = provider;
     this.#mounted = mount(provider);
     this.#published = loaded;

@@ -41,7 +41,9 @@ class FakeProvider {
         backchannelLogout: async (sub: string, sid: string) => {
           this.deliveries.push({ clientId, sub, sid });
           await this.gate;
-          if (this.failing.has(clientId)) throw new Error('503 from the app');
+          // oidc-provider's words for an app that answered an error.
+          if (this.failing.has(clientId))
+            throw new Error('expected 200 OK from https://app.example/logout, got: 503 Service Unavailable');
         },
       };
     },
@@ -175,6 +177,7 @@ describe.each(engines)('back-channel logout retries on %s', (engine) => {
         clientId: app,
         subject: 'account-3',
         sessionId: 'sid-3',
+        details: { cause: 'http_503' },
       });
       expect(events.filter((e) => e.reason === 'gave_up')).toHaveLength(1);
 
@@ -209,7 +212,13 @@ describe.each(engines)('back-channel logout retries on %s', (engine) => {
       await retries.enqueue(app, 'account-5', 'sid-5');
       const [row] = await rowsOf(app);
       await retries.runDue(row!.next_at);
-      expect(audit.events).toEqual([expect.objectContaining({ outcome: 'failure', reason: 'will_retry' })]);
+      expect(audit.events).toEqual([
+        expect.objectContaining({
+          outcome: 'failure',
+          reason: 'will_retry',
+          details: expect.objectContaining({ cause: 'client no longer registered' }),
+        }),
+      ]);
       expect(await rowsOf(app)).toEqual([expect.objectContaining({ attempts: 2 })]);
     });
   });

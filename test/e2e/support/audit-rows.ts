@@ -28,8 +28,9 @@ export interface LoggedEvent {
   outcome: string;
   reason?: string;
   target?: { resource?: string; subject?: string };
-  source?: { address?: string; clientId?: string };
+  source?: { address?: string; userAgent?: string; clientId?: string };
   purpose?: string;
+  requestId?: string;
   sessionId?: string;
   details?: Record<string, unknown>;
   encryptedDetails?: string[];

@@ -5,13 +5,16 @@
 export class Browser {
   readonly #cookies = new Map<string, string>();
   readonly #origin: string | undefined;
+  readonly #userAgent: Record<string, string>;
 
   /**
    * Real browsers send `Origin: null` on our forms (the pages say `Referrer-Policy: no-referrer`);
-   * `origin` overrides that, e.g. to play a browser that does name the site.
+   * `origin` overrides that, e.g. to play a browser that does name the site. `userAgent` is sent
+   * on every request when given.
    */
-  constructor(options: { origin?: string } = {}) {
+  constructor(options: { origin?: string; userAgent?: string } = {}) {
     this.#origin = options.origin;
+    this.#userAgent = options.userAgent === undefined ? {} : { 'user-agent': options.userAgent };
   }
 
   /** Follows redirects from `url` until one leaves for `stopAt` (returned unvisited) or a page answers. */
@@ -79,6 +82,7 @@ export class Browser {
         ...request,
         redirect: 'manual',
         headers: {
+          ...this.#userAgent,
           ...request.headers,
           cookie: this.#cookieHeader(),
           accept: 'text/html',

@@ -14,7 +14,7 @@ import { MIN_RETENTION_DAYS, pruneEntries } from '../log/retention.ts';
 import type { Forwarder } from '../forward/forwarder.ts';
 import { consistencyProof, inclusionProof, rootAt } from '../merkle/proofs.ts';
 import type { CheckpointKey, CheckpointKeyKind, CheckpointKeys } from './checkpoint-keys.ts';
-import { toEventInput, type ComponentEvent } from './component-event.ts';
+import { inRequest, toEventInput, type ComponentEvent } from './component-event.ts';
 import { MAX_PAGE, queryPage, type EventFilter, type QueriedEvent } from './query.ts';
 import { withoutSecrets } from '../event/secret-details.ts';
 
@@ -208,7 +208,7 @@ export class AuditService {
    */
   write(event: ComponentEvent): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#components.push({ event, at: this.#clock(), resolve, reject });
+      this.#components.push({ event: inRequest(event), at: this.#clock(), resolve, reject });
       if (this.#components.length === 1) {
         // Never rejects (each caller hears of its own failure); tracked so `flush` and `close` wait for it.
         void this.#track(new Promise((ready) => setImmediate(ready)).then(() => this.#writeComponents()));
@@ -248,7 +248,7 @@ export class AuditService {
   async writeMany(events: readonly ComponentEvent[]): Promise<void> {
     const appends: Array<Promise<AppendResult>> = [];
     for (let i = 0; i < events.length; i += MAX_EVENTS_PER_BATCH) {
-      const inputs = events.slice(i, i + MAX_EVENTS_PER_BATCH).map(toEventInput);
+      const inputs = events.slice(i, i + MAX_EVENTS_PER_BATCH).map((event) => toEventInput(inRequest(event)));
       appends.push(this.append(inputs, { clientId: ONEGATE_WRITER }));
     }
     await Promise.all(appends);

@@ -1,4 +1,5 @@
 import type { AuditEventInput } from '../event/event-schema.ts';
+import { requestContext, userAgentText } from './request-context.ts';
 
 /**
  * What OneGate's own components (identity, authz, privacy) write: the shape
@@ -19,6 +20,9 @@ export interface ComponentEvent {
   details?: Record<string, unknown> | undefined;
   /** Keys of `details` holding ciphertext envelopes. */
   sealedDetails?: readonly string[] | undefined;
+  /** Default: those of the request the event is written in (`withRequestContext`). */
+  requestId?: string | undefined;
+  userAgent?: string | undefined;
 }
 
 /** Where a component writes what it did; `write` resolves once the event is durable. */
@@ -33,6 +37,17 @@ const ID = /^[\x21-\x7e]{1,128}$/;
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The event with the request id and user agent of the request it is written in, where it names none. */
+export function inRequest(event: ComponentEvent): ComponentEvent {
+  const request = requestContext();
+  if (request === undefined) return event;
+  return {
+    ...event,
+    requestId: event.requestId ?? request.requestId,
+    userAgent: event.userAgent ?? request.userAgent,
+  };
 }
 
 /**
@@ -62,6 +77,8 @@ export function toEventInput(event: ComponentEvent): AuditEventInput {
       : undefined);
   const subject = event.subject !== undefined && ID.test(event.subject) ? event.subject : undefined;
   const sealed = event.sealedDetails?.filter((key) => details?.[key] !== undefined);
+  const requestId = event.requestId;
+  const userAgent = userAgentText(event.userAgent);
   return {
     actor: { type, id: ID.test(actorId) ? actorId : 'invalid-actor' },
     action: event.action,
@@ -70,15 +87,17 @@ export function toEventInput(event: ComponentEvent): AuditEventInput {
     ...(subject !== undefined || resource !== undefined
       ? { target: { ...(resource ? { resource } : {}), ...(subject ? { subject } : {}) } }
       : {}),
-    ...(event.address !== undefined || event.clientId !== undefined
+    ...(event.address !== undefined || event.clientId !== undefined || userAgent !== undefined
       ? {
           source: {
             ...(event.address ? { address: event.address } : {}),
+            ...(userAgent ? { userAgent } : {}),
             ...(event.clientId ? { clientId: event.clientId } : {}),
           },
         }
       : {}),
     ...(purpose !== undefined && /^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/.test(purpose) ? { purpose } : {}),
+    ...(requestId !== undefined && ID.test(requestId) ? { requestId } : {}),
     ...(event.sessionId ? { sessionId: event.sessionId } : {}),
     ...(details === undefined ? {} : { details }),
     ...(sealed !== undefined && sealed.length > 0 ? { encryptedDetails: sealed } : {}),

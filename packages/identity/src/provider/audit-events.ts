@@ -1,7 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditEvent, AuditSink } from '../audit/audit-sink.ts';
-import type { BackchannelRetries } from './backchannel-retries.ts';
+import { deliveryFailure, type BackchannelRetries } from './backchannel-retries.ts';
 import { certificateProblem, TLS_AUTH_METHODS } from './mtls.ts';
 
 type Report = (event: AuditEvent) => void;
@@ -105,13 +105,7 @@ export function auditProviderEvents(
 
   provider.on(
     'backchannel.error',
-    (
-      ctx: KoaContextWithOIDC,
-      _err: unknown,
-      client: { clientId: string },
-      accountId: string,
-      sid: string,
-    ) => {
+    (ctx: KoaContextWithOIDC, err: unknown, client: { clientId: string }, accountId: string, sid: string) => {
       report({
         ...from(ctx),
         action: 'logout.backchannel',
@@ -120,7 +114,7 @@ export function auditProviderEvents(
         subject: accountId,
         sessionId: sid,
         reason: 'will_retry',
-        details: { attempt: 1 },
+        details: { attempt: 1, cause: deliveryFailure(err) },
       });
       options.retries.enqueue(client.clientId, accountId, sid).catch(options.onError);
     },

@@ -51,6 +51,23 @@ interface RetryRow {
  * still learn that the citizen signed out, so failures are queued in the
  * store (surviving restarts, shared by instances) and retried with backoff.
  */
+/**
+ * Why a delivery failed, for the audit event (ASVS 16.3.4): the app's HTTP
+ * status, or the network or TLS error's code (`ECONNREFUSED`,
+ * `CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID` …), or a timeout; never
+ * the logout token.
+ */
+export function deliveryFailure(err: unknown): string {
+  const { name, message, cause } = (err ?? {}) as { name?: unknown; message?: unknown; cause?: unknown };
+  const status = typeof message === 'string' ? /got: (\d{3})\b/.exec(message)?.[1] : undefined;
+  if (status !== undefined) return `http_${status}`;
+  if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
+  const code =
+    (cause as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && /^[A-Z0-9_]{2,64}$/.test(code)) return code;
+  return typeof message === 'string' && message !== '' ? message.slice(0, 200) : 'unknown';
+}
+
 export class BackchannelRetries {
   readonly #store: Store;
   readonly #audit: AuditSink;
@@ -83,12 +100,12 @@ export class BackchannelRetries {
     try {
       await this.#send(clientId, accountId, sid);
       await this.#audit.write({ ...event, outcome: 'success', details: { attempt: 1 } });
-    } catch {
+    } catch (err) {
       await this.#audit.write({
         ...event,
         outcome: 'failure',
         reason: 'will_retry',
-        details: { attempt: 1 },
+        details: { attempt: 1, cause: deliveryFailure(err) },
       });
       await this.enqueue(clientId, accountId, sid);
     }
@@ -138,7 +155,8 @@ export class BackchannelRetries {
       await this.#send(row.client_id, row.account_id, row.sid ?? undefined);
       await this.#store.exec('DELETE FROM backchannel_retries WHERE id = $1', [row.id]);
       await this.#audit.write({ ...event, outcome: 'success', details: { attempt: row.attempts + 1 } });
-    } catch {
+    } catch (err) {
+      const cause = deliveryFailure(err);
       const wait = BACKOFF_MS[row.attempts];
       if (wait === undefined) {
         await this.#store.exec('DELETE FROM backchannel_retries WHERE id = $1', [row.id]);
@@ -146,7 +164,7 @@ export class BackchannelRetries {
           ...event,
           outcome: 'failure',
           reason: 'gave_up',
-          details: { attempts: row.attempts + 1 },
+          details: { attempts: row.attempts + 1, cause },
         });
         return;
       }
@@ -158,7 +176,7 @@ export class BackchannelRetries {
         ...event,
         outcome: 'failure',
         reason: 'will_retry',
-        details: { attempt: row.attempts + 1 },
+        details: { attempt: row.attempts + 1, cause },
       });
     }
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withRequestContext } from '@onegate/audit';
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger.ts';
 import type { RequestState } from './state.ts';
@@ -20,6 +21,7 @@ export function requestId(logger: Logger): Middleware<RequestState> {
       configurable: true,
     });
     ctx.set('x-request-id', id);
-    await next();
+    // Every audit event written while this request is served carries its id and user agent.
+    await withRequestContext({ requestId: id, userAgent: ctx.get('user-agent') || undefined }, next);
   };
 }
