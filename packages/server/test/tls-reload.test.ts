@@ -60,6 +60,8 @@ describe('server certificate expiry', () => {
         msg: 'TLS certificate expires in less than 30 days',
         certificate: 'server',
         daysLeft: 9,
+        // ISO 8601 UTC like every time OneGate writes (ASVS 16.2.2), not OpenSSL's "Mmm dd hh:mm:ss yyyy GMT".
+        notAfter: new X509Certificate(first.certPem).validToDate.toISOString(),
       }),
     );
   });
@@ -83,8 +85,11 @@ describe('rotating the server certificate', () => {
       expect(after.socket).toBe(before.socket);
       expect(after.serverCertificate?.serialNumber).toBe(serial(first.certPem));
       const reloaded = running.logs.filter((l) => l['msg'] === 'TLS files reloaded');
-      expect(reloaded.map((l) => (l['serverCertificate'] as { serial?: string }).serial)).toEqual([
-        serial(second.certPem),
+      expect(reloaded.map((l) => l['serverCertificate'])).toEqual([
+        {
+          serial: serial(second.certPem),
+          notAfter: new X509Certificate(second.certPem).validToDate.toISOString(),
+        },
       ]);
     } finally {
       keepAlive.destroy();

@@ -133,7 +133,10 @@ export class ServerTls {
     const server = next.serverCertificate;
     this.#logger.info(
       {
-        serverCertificate: server && { serial: server.serialNumber, notAfter: server.validTo },
+        serverCertificate: server && {
+          serial: server.serialNumber,
+          notAfter: server.validToDate.toISOString(),
+        },
         clientCas: next.trust?.cas.length ?? 0,
       },
       'TLS files reloaded',
@@ -178,7 +181,7 @@ export class ServerTls {
         {
           certificate: which,
           subject: certificate.subject,
-          notAfter: certificate.validTo,
+          notAfter: certificate.validToDate.toISOString(),
           daysLeft: Math.floor(days),
         },
         days <= 0
