@@ -129,6 +129,16 @@ describe.each(LANGUAGES)('the account page in %s', (lang) => {
     );
   });
 
+  it('says that session and passkey times are UTC', () => {
+    const at = Date.UTC(2026, 4, 2, 6, 3);
+    const body = page(lang, {
+      sessions: [{ ...THIS_SESSION, lastSeenAt: at }],
+      passkeys: [{ ...PASSKEY, lastUsedAt: at }],
+    });
+    expect(body).toContain(t.accountSessionDetails('-', '2026-05-02 06:03 UTC'));
+    expect(body).toContain(t.accountPasskeyLastUsed('2026-05-02 06:03 UTC'));
+  });
+
   it('offers to sign out the other sessions after a sign-in method changed, when there are any', () => {
     const alone = page(lang, { notice: 'method_changed' });
     expect(alone).toContain(t.accountSaved);

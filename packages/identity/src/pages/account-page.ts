@@ -146,9 +146,7 @@ export function accountPage(model: AccountPageModel): string {
                   <strong>${passkey.name}</strong>
                   ${
                     passkey.lastUsedAt &&
-                    html`<span class="hint"
-                      >${t.accountPasskeyLastUsed(new Date(passkey.lastUsedAt).toISOString().slice(0, 16).replace('T', ' '))}</span
-                    >`
+                    html`<span class="hint">${t.accountPasskeyLastUsed(when(passkey.lastUsedAt))}</span>`
                   }
                   ${form(
                     '/account/passkeys/rename',
@@ -342,6 +340,7 @@ function passwordErrorText(t: Messages, error: PasswordFormError): SafeHtml {
   }
 }
 
+/** `2026-05-02 06:03 UTC`: the zone is said, so nobody reads it as local time (ASVS 16.2.2). */
 function when(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
