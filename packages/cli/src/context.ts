@@ -158,6 +158,7 @@ export async function withIdentity(
           parallelism: config.argon2Parallelism,
         },
         development,
+        outboundAllowedHosts: config.outboundAllowedHosts,
         issuer: config.issuer,
       });
       await run({ ...platform, masterKey, kek, services });

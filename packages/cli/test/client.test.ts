@@ -16,6 +16,7 @@ interface Created {
     public: boolean;
     scopes: string[];
     redirectUris: string[];
+    backchannelLogoutUri?: string;
     disabled: boolean;
     auth: string;
     certificate?: Record<string, string>;
@@ -110,6 +111,27 @@ describe.each(engines)('onegate client (%s)', { timeout: 60_000 }, (engine) => {
     const noName = await run('client', 'add', '--redirect-uri', 'https://x.example/cb');
     expect(noName.code).toBe(2);
     expect(noName.stderr).toContain("required option '--name <name>'");
+  });
+
+  it('refuses a back-channel logout URI on a special-use address, exit code 2, unless the operator allowed the host', async () => {
+    const count = async () => json<unknown[]>(await run('client', 'list', '--json')).length;
+    const before = await count();
+    const app = ['client', 'add', '--name', 'Intranet app', '--redirect-uri', 'https://intranet.example/cb'];
+    for (const uri of ['https://169.254.169.254/', 'https://10.0.0.1:6379/', 'https://[::ffff:a9fe:a9fe]/']) {
+      const refused = await run(...app, '--backchannel-logout-uri', uri);
+      expect(refused.code, uri).toBe(2);
+      expect(refused.stderr, uri).toMatch(
+        /^onegate: back-channel logout URI must not name a loopback, private or other special-use address/,
+      );
+    }
+    expect(await count()).toBe(before);
+
+    const allowed = await onegate([...app, '--backchannel-logout-uri', 'https://10.0.0.1:6379/', '--json'], {
+      ...db.env,
+      ONEGATE_OUTBOUND_ALLOW_HOSTS: '10.0.0.1:6379',
+    });
+    expect(allowed.code).toBe(0);
+    expect(json<Created>(allowed).client).toMatchObject({ backchannelLogoutUri: 'https://10.0.0.1:6379/' });
   });
 
   it('lists, shows, updates, rotates the secret of, disables and enables a client', async () => {

@@ -19,7 +19,9 @@ export type IdentityErrorCode =
   | 'ERR_TOTP_NOT_ENROLLED'
   | 'ERR_PASSKEY_INVALID'
   | 'ERR_PASSKEY_NOT_FOUND'
-  | 'ERR_LAST_SIGN_IN_METHOD';
+  | 'ERR_LAST_SIGN_IN_METHOD'
+  /** A request to a registered URL that the outbound policy forbids; never sent. */
+  | 'ERR_OUTBOUND_REFUSED';
 
 /**
  * The one error type of `@onegate/identity`. Messages are safe to show to the

@@ -42,12 +42,20 @@ export function identityServices(options: {
   masterKey: KeyObject;
   passwordHash: PasswordHashParams;
   development: boolean;
+  /** Hosts on private networks a back-channel logout URI may name; none unless the operator lists them. */
+  outboundAllowedHosts?: readonly string[];
   /** The issuer: the passkey relying party is its host name, and its origin the only accepted one. */
   issuer?: string;
 }): IdentityServices {
   const issuer = new URL(options.issuer ?? 'http://localhost:8080');
   const { store, audit, keyring, masterKey } = options;
-  const clients = new ClientRegistry({ store, masterKey, audit, allowLoopbackHttp: options.development });
+  const clients = new ClientRegistry({
+    store,
+    masterKey,
+    audit,
+    allowLoopbackHttp: options.development,
+    outboundAllowedHosts: options.outboundAllowedHosts ?? [],
+  });
   return {
     keys: new SigningKeys({ store, keyring, masterKey }),
     totp: new TotpFactors({ store, keyring, masterKey }),

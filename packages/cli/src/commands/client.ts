@@ -163,7 +163,10 @@ function registrationOptions(command: Command, mode: 'add' | 'update'): Command 
   command
     .option('--redirect-uri <uri>', 'where sign-in returns to (repeatable; https, exact match)', collect)
     .option('--post-logout-redirect-uri <uri>', 'where sign-out may return to (repeatable)', collect)
-    .option('--backchannel-logout-uri <uri>', 'where OneGate posts logout tokens when a session ends')
+    .option(
+      '--backchannel-logout-uri <uri>',
+      'where OneGate posts logout tokens when a session ends (https; a private address only if ONEGATE_OUTBOUND_ALLOW_HOSTS lists its host)',
+    )
     .option('--public', 'a browser or mobile app that cannot keep a secret: PKCE, no client secret')
     .option(
       '--scopes <scopes>',

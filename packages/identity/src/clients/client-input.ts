@@ -1,4 +1,5 @@
 import { IdentityError } from '../errors.ts';
+import { outboundTargetProblem, type OutboundPolicy } from '../provider/outbound-target.ts';
 import { checkCertificateBinding, type CertificateBinding } from './client-tls.ts';
 import { DEFAULT_APP_SCOPES, isOidcScope, isPlatformScope } from './scopes.ts';
 
@@ -68,11 +69,13 @@ const PLATFORM_WIDE_SCOPES: ReadonlySet<string> = new Set(['authz:admin', 'admin
 /**
  * Checks registration input; `allowLoopbackHttp` admits http://localhost URIs (development only).
  * `clientId`, once known, is what a tls_client_auth certificate names when no subject is given.
+ * `outboundAllowedHosts`: hosts on private networks the server may send back-channel logouts to.
  */
 export function validateClientInput(
   input: ClientInput,
   allowLoopbackHttp: boolean,
   clientId?: string,
+  outboundAllowedHosts: readonly string[] = [],
 ): ValidatedClient {
   const name = input.name.trim();
   if (name.length < 1 || name.length > 100) invalid('name must be 1 to 100 characters');
@@ -118,7 +121,10 @@ export function validateClientInput(
     backchannelLogoutUri:
       input.backchannelLogoutUri === undefined
         ? undefined
-        : checkUri(input.backchannelLogoutUri, 'back-channel logout URI', allowLoopbackHttp),
+        : checkFetchedUri(input.backchannelLogoutUri, 'back-channel logout URI', {
+            allowLoopback: allowLoopbackHttp,
+            allowedHosts: outboundAllowedHosts,
+          }),
     public: input.public === true,
     scopes:
       kind === 'service'
@@ -157,6 +163,17 @@ function checkUri(value: string, what: string, allowLoopbackHttp: boolean): stri
   }
   // Stored exactly as given: redirect URIs are matched exactly, character by character.
   return value;
+}
+
+/**
+ * A URI the server itself sends requests to: held to what the outbound fetch
+ * allows (ASVS 1.3.6), so an app cannot point OneGate at the cloud metadata
+ * service or another internal address. Browser redirects are not such URIs.
+ */
+function checkFetchedUri(value: string, what: string, policy: OutboundPolicy): string {
+  checkUri(value, what, policy.allowLoopback);
+  const problem = outboundTargetProblem(new URL(value), policy);
+  return problem === undefined ? value : invalid(`${what} ${problem}`);
 }
 
 function invalid(message: string): never {

@@ -48,6 +48,7 @@ export class ClientRegistry {
   readonly #store: Store;
   readonly #masterKey: KeyObject;
   readonly #allowLoopbackHttp: boolean;
+  readonly #outboundAllowedHosts: readonly string[];
 
   readonly #audit: AuditSink | undefined;
   /**
@@ -64,17 +65,20 @@ export class ClientRegistry {
     store: Store;
     masterKey: KeyObject;
     allowLoopbackHttp: boolean;
+    /** Hosts on private networks a back-channel logout URI may name (ONEGATE_OUTBOUND_ALLOW_HOSTS). */
+    outboundAllowedHosts?: readonly string[];
     audit?: AuditSink;
   }) {
     this.#audit = options.audit;
     this.#store = options.store;
     this.#masterKey = options.masterKey;
     this.#allowLoopbackHttp = options.allowLoopbackHttp;
+    this.#outboundAllowedHosts = options.outboundAllowedHosts ?? [];
   }
 
   async add(input: ClientInput, actor = 'operator'): Promise<CreatedClient> {
     const clientId = `og_${randomBytes(16).toString('base64url')}`;
-    const client = validateClientInput(input, this.#allowLoopbackHttp, clientId);
+    const client = validateClientInput(input, this.#allowLoopbackHttp, clientId, this.#outboundAllowedHosts);
     // A client that proves itself with its TLS certificate has no secret to lose.
     const secret = client.auth === 'client_secret_basic' ? randomBytes(32).toString('base64url') : undefined;
     const now = Date.now();
@@ -127,7 +131,12 @@ export class ClientRegistry {
       auth: current.auth === 'none' ? undefined : current.auth,
       ...(rebinding ? {} : bindingInput(current.certificate)),
     };
-    const merged = validateClientInput({ ...base, ...given }, this.#allowLoopbackHttp, clientId);
+    const merged = validateClientInput(
+      { ...base, ...given },
+      this.#allowLoopbackHttp,
+      clientId,
+      this.#outboundAllowedHosts,
+    );
     if (merged.kind !== current.kind || merged.public !== current.public) {
       throw new IdentityError(
         'ERR_CLIENT_INVALID',
