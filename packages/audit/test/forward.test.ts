@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createTestDatabase } from '@onegate/store/testing';
 import {
   auditMigrations,
@@ -62,6 +62,48 @@ describe('SIEM forwarding', () => {
       .toString('utf8');
     expect(message).toBe(formatSyslog(event, 1, { hostname: (await import('node:os')).hostname() }));
     expect(forwarder.sent).toBe(2);
+  });
+
+  it('delivers, without waiting for another append, what was queued while the SIEM was down', async () => {
+    const frames: string[] = [];
+    const sockets = new Set<import('node:net').Socket>();
+    const listen = async (port = 0) => {
+      const server = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('data', (d) => frames.push(d.toString('utf8')));
+      });
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+      return server;
+    };
+    let server = await listen();
+    const { port } = server.address() as AddressInfo;
+    const errors: string[] = [];
+    const forwarder = new Forwarder({
+      target: `tcp://127.0.0.1:${port}`,
+      retryDelayMs: 50,
+      onError: (err) => errors.push((err as Error).message),
+    });
+    forwarder.forward([{ index: 1, event }]);
+    await vi.waitFor(() => expect(frames.join('')).toContain('index="1"'));
+
+    // The SIEM goes away; its connection ends, and the next sends are refused.
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    forwarder.forward([{ index: 2, event }]);
+    await vi.waitFor(() =>
+      expect(errors.at(-1)).toMatch(
+        new RegExp(`^forwarding audit events to tcp://127\\.0\\.0\\.1:${port} failed: .*ECONNREFUSED`),
+      ),
+    );
+
+    // It comes back; nothing more is appended, yet the held event arrives, once.
+    server = await listen(port);
+    await vi.waitFor(() => expect(frames.join('')).toContain('index="2"'));
+    await forwarder.close();
+    server.close();
+    expect(frames.join('').match(/index="\d+"/g)).toEqual(['index="1"', 'index="2"']);
+    expect([forwarder.sent, forwarder.dropped]).toEqual([2, 0]);
   });
 
   it('sends over UDP, one datagram per event, and appends JSON lines to a file', async () => {
@@ -126,7 +168,12 @@ describe('SIEM forwarding', () => {
   });
 
   it('refuses a target it cannot use', () => {
-    for (const target of ['not a url', 'http://siem.example/ingest', 'tcp://siem.example']) {
+    for (const target of [
+      'not a url',
+      'http://siem.example/ingest',
+      'tcp://siem.example',
+      'tls://siem.example',
+    ]) {
       expect(
         isAuditError(
           (() => {
