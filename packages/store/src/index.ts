@@ -2,6 +2,7 @@ export { StoreError, isStoreError, type StoreErrorCode } from './errors.ts';
 export { openStore, SQLITE_FILE_NAME, type OpenStoreOptions } from './open-store.ts';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
 export { PostgresStore, type PostgresStoreOptions } from './postgres-store.ts';
+export { postgresTlsProblem } from './postgres-tls.ts';
 export type {
   Change,
   ChangeListener,
