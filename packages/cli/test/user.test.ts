@@ -19,6 +19,16 @@ describe.each(engines)('onegate user (%s)', { timeout: 60_000 }, (engine) => {
 
   /** Signs in through the identity services, as the login page would, with the keys the CLI made. */
   async function signsIn(login: string, password: string): Promise<boolean> {
+    return (await signIn(login, password)).ok;
+  }
+
+  /** True when the password was right and is a temporary one, to be replaced at this sign-in. */
+  async function mustChoose(login: string, password: string): Promise<boolean> {
+    const result = await signIn(login, password);
+    return result.ok && result.passwordChangeRequired;
+  }
+
+  async function signIn(login: string, password: string) {
     const store = await db.open();
     const { key } = await loadMasterKey({ env: {}, dataDir: db.dataDir });
     const { kek } = await loadKek({ env: {}, dataDir: db.dataDir });
@@ -35,7 +45,7 @@ describe.each(engines)('onegate user (%s)', { timeout: 60_000 }, (engine) => {
         passwordHash: { memoryKiB: 19_456, timeCost: 2, parallelism: 1 },
         development: true,
       });
-      return (await accounts.signIn({ login, password, address: '192.0.2.1' })).ok;
+      return await accounts.signIn({ login, password, address: '192.0.2.1' });
     } finally {
       await keyring.stop();
     }
@@ -79,8 +89,12 @@ describe.each(engines)('onegate user (%s)', { timeout: 60_000 }, (engine) => {
       identityAssurance: 'verified_in_person',
       departments: [{ department: 'social-security', role: 'officer' }],
     });
-    expect(await signsIn('li.wei', PASSWORD)).toBe(true);
-    expect(await signsIn('+86 138 0013 8000', PASSWORD)).toBe(true);
+    // An operator's password is temporary (ASVS 6.4.1): a day, to choose the person's own.
+    expect(await mustChoose('li.wei', PASSWORD)).toBe(true);
+    expect(await mustChoose('+86 138 0013 8000', PASSWORD)).toBe(true);
+    const expiresAt = Number((await rawRow('li.wei'))['password_expires_at']);
+    expect(expiresAt - Date.now()).toBeGreaterThan(23 * 3_600_000);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(24 * 3_600_000);
     const raw = JSON.stringify(await rawRow('li.wei'));
     for (const plain of ['13800138000', 'li.wei@example.cn', '11010519491231002X', 'Li Wei']) {
       expect(raw).not.toContain(plain);
@@ -218,7 +232,8 @@ describe.each(engines)('onegate user (%s)', { timeout: 60_000 }, (engine) => {
       'a brand new passphrase\n',
     );
     expect(reset.code).toBe(0);
-    expect(await signsIn('li.wei', 'a brand new passphrase')).toBe(true);
+    expect(reset.stdout).toContain('the password is temporary');
+    expect(await mustChoose('li.wei', 'a brand new passphrase')).toBe(true);
     expect(await signsIn('li.wei', PASSWORD)).toBe(false);
 
     const signedOut = await run(['user', 'sign-out', 'li.wei@example.cn']);

@@ -197,6 +197,7 @@ describe.each(engines)('account service on %s', (engine) => {
       expect(await accounts.signIn({ login: '13700138000', password: PASSWORD, address })).toEqual({
         ok: true,
         account,
+        passwordChangeRequired: false,
       });
     });
 
@@ -207,6 +208,7 @@ describe.each(engines)('account service on %s', (engine) => {
       expect(await accounts.signIn({ login: email, password: PASSWORD, address })).toEqual({
         ok: true,
         account,
+        passwordChangeRequired: false,
       });
     });
   });
@@ -233,7 +235,7 @@ describe.each(engines)('account service on %s', (engine) => {
       for (const login of logins) {
         const mark = audit.events.length;
         const result = await accounts.signIn({ login, password: PASSWORD, address, clientId: 'og_portal' });
-        expect(result, login).toEqual({ ok: true, account });
+        expect(result, login).toEqual({ ok: true, account, passwordChangeRequired: false });
         expect(eventsFrom(mark), login).toEqual([
           {
             action: 'login',
@@ -445,7 +447,13 @@ describe.each(engines)('account service on %s', (engine) => {
       const mark = audit.events.length;
       await accounts.resetPassword(account.id, NEW_PASSWORD);
       expect(eventsFrom(mark)).toEqual([
-        { action: 'account.password_reset', outcome: 'success', actor: 'operator', subject: account.id },
+        {
+          action: 'account.password_reset',
+          outcome: 'success',
+          actor: 'operator',
+          subject: account.id,
+          details: { temporary: true },
+        },
       ]);
       expect(await accounts.signIn({ login: username, password: PASSWORD, address })).toEqual(INVALID);
       expect((await accounts.signIn({ login: username, password: NEW_PASSWORD, address })).ok).toBe(true);

@@ -40,6 +40,9 @@ interface UpdateOptions {
   json?: boolean;
 }
 
+const TEMPORARY_NOTE =
+  'the password is temporary: it works for 24 hours, and only to choose a new one at the first sign-in';
+
 /** Far above the policy's 128 characters; more is not a password, and is not read into memory. */
 const MAX_PASSWORD_BYTES = 4096;
 const DEPARTMENT = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -55,13 +58,15 @@ export function registerUser(program: Command): void {
         `
 Passwords are read from standard input only (--password-stdin), never from the
 command line, where other users and shell history could see them:
-  printf '%s' "$PASSWORD" | onegate user add --username li.wei --password-stdin`,
+  printf '%s' "$PASSWORD" | onegate user add --username li.wei --password-stdin
+A password set here is temporary: it works for 24 hours, and only for the
+person to choose their own at their first sign-in.`,
       ),
   );
 
   group
     .command('add')
-    .description('create an account; the password is read from standard input')
+    .description('create an account; its temporary password is read from standard input')
     .requiredOption('--username <username>', '3 to 64 of a-z, 0-9, dot, dash or underscore')
     .option('--name <name>', 'full name')
     .option('--phone <phone>', 'mobile number, e.g. 13800138000 or +86 138 0013 8000')
@@ -84,9 +89,10 @@ command line, where other users and shell history could see them:
           idNumber: options.idNumber,
           departments,
           identityAssurance: options.verifiedInPerson ? 'verified_in_person' : 'basic',
+          temporaryPassword: true,
         });
         if (options.json) return printJson(account);
-        printLines([`created account ${account.username} (${account.id})`]);
+        printLines([`created account ${account.username} (${account.id})`, TEMPORARY_NOTE]);
       });
     });
 
@@ -205,7 +211,9 @@ command line, where other users and shell history could see them:
 
   group
     .command('reset-password')
-    .description("set an account's password, read from standard input; also lifts a sign-in lockout")
+    .description(
+      'give an account a temporary password, read from standard input; also lifts a sign-in lockout',
+    )
     .argument('<account>', 'account id, username, phone number, e-mail address or ID number')
     .option('--password-stdin', 'read the new password from standard input (required)')
     .action(async (reference: string, options: { passwordStdin?: boolean }) => {
@@ -213,7 +221,7 @@ command line, where other users and shell history could see them:
       await withIdentity(async ({ services }) => {
         const account = await services.accounts.lookup(reference);
         await services.accounts.resetPassword(account.id, password);
-        printLines([`reset the password of ${account.username} (${account.id})`]);
+        printLines([`reset the password of ${account.username} (${account.id})`, TEMPORARY_NOTE]);
       });
     });
 

@@ -42,5 +42,11 @@ export const accountMigrations: MigrationSet = {
 );`,
     },
     { version: 2, name: 'sealed personal data', up: sealedFields },
+    {
+      version: 3,
+      name: 'temporary passwords',
+      // Set when an operator chose the password: until then it serves only to choose a new one (ASVS 6.4.1).
+      up: 'ALTER TABLE accounts ADD COLUMN password_expires_at BIGINT;',
+    },
   ],
 };

@@ -41,7 +41,16 @@ export interface NewAccount {
   departments?: DepartmentRole[] | undefined;
   roles?: string[] | undefined;
   identityAssurance?: IdentityAssurance | undefined;
+  /**
+   * The password is one an operator chose (the CLI, the admin API): it works
+   * for `TEMPORARY_PASSWORD_TTL_MS` and only to choose a new one at the first
+   * sign-in (ASVS 6.4.1).
+   */
+  temporaryPassword?: boolean | undefined;
 }
+
+/** How long a password an operator set works, for its one use: choosing the person's own. */
+export const TEMPORARY_PASSWORD_TTL_MS = 24 * 3_600_000;
 
 /** A change of personal data by an operator: a value sets, `null` removes, absent leaves as it is. */
 export interface AccountUpdate {
@@ -69,6 +78,9 @@ export type PasswordChangeError =
 
 /** Why setting a first password (on a passkey-only account) was refused; nothing changed. */
 export type PasswordSetError = { code: 'has_password' } | { code: 'policy'; reasons: PasswordPolicyReason[] };
+
+export type TemporaryPasswordError =
+  { code: 'not_temporary' } | { code: 'same' } | { code: 'policy'; reasons: PasswordPolicyReason[] };
 
 export type PasswordResult<E> = { ok: true } | { ok: false; error: E };
 
@@ -141,8 +153,9 @@ export class AccountService implements Authenticator {
     await this.#conflictIsExists(
       this.#store.exec(
         `INSERT INTO accounts (id, username, name, phone, phone_index, email, email_index, id_number, id_number_index,
-           password_hash, identity_assurance, departments, roles, disabled, fields_sealed, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, 1, $14, $14)`,
+           password_hash, identity_assurance, departments, roles, disabled, fields_sealed, created_at, updated_at,
+           password_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, 1, $14, $14, $15)`,
         [
           id,
           username,
@@ -152,6 +165,7 @@ export class AccountService implements Authenticator {
           JSON.stringify(input.departments ?? []),
           JSON.stringify(input.roles ?? []),
           now,
+          input.temporaryPassword ? now + TEMPORARY_PASSWORD_TTL_MS : null,
         ],
       ),
     );
@@ -286,20 +300,59 @@ export class AccountService implements Authenticator {
     return this.get(id);
   }
 
-  async resetPassword(id: string, password: string): Promise<void> {
+  /**
+   * An operator sets the password (and lifts a sign-in lockout). It is
+   * temporary unless `temporary: false`: it works for a day, and only to
+   * choose the person's own at their next sign-in (ASVS 6.4.1).
+   */
+  async resetPassword(id: string, password: string, options: { temporary?: boolean } = {}): Promise<void> {
     const account = await this.get(id);
     assertPasswordPolicy(password, identifiersOf(account));
-    await this.#update(id, 'UPDATE accounts SET password_hash = $2, updated_at = $3 WHERE id = $1', [
-      await this.#hasher.hash(password),
-      Date.now(),
-    ]);
-    await this.#throttle.recordSuccess({ accountKey: id, address: undefined, now: Date.now() });
+    const now = Date.now();
+    const temporary = options.temporary ?? true;
+    await this.#update(
+      id,
+      'UPDATE accounts SET password_hash = $2, password_expires_at = $3, updated_at = $4 WHERE id = $1',
+      [await this.#hasher.hash(password), temporary ? now + TEMPORARY_PASSWORD_TTL_MS : null, now],
+    );
+    await this.#throttle.recordSuccess({ accountKey: id, address: undefined, now });
     await this.#audit.write({
       action: 'account.password_reset',
       outcome: 'success',
       actor: 'operator',
       subject: id,
+      details: { temporary },
     });
+  }
+
+  /**
+   * The person's own password in place of an operator's temporary one, at
+   * sign-in, once the temporary one was verified in this interaction: it must
+   * meet the policy and differ from the temporary one. Audited here.
+   */
+  async replaceTemporaryPassword(
+    id: string,
+    next: string,
+    audit: { address: string; clientId?: string | undefined },
+  ): Promise<PasswordResult<TemporaryPasswordError>> {
+    const row = await this.#row(id);
+    if (row.password_hash === null || row.password_expires_at === null)
+      return { ok: false, error: { code: 'not_temporary' } };
+    const reasons = checkPasswordPolicy(next, identifiersOf(await this.#toAccount(row)));
+    if (reasons.length > 0) return { ok: false, error: { code: 'policy', reasons } };
+    if (await this.#hasher.verify(row.password_hash, next)) return { ok: false, error: { code: 'same' } };
+    // Only over the temporary hash just read: a reset meanwhile is not overwritten.
+    const swapped = await this.#swapHash(id, row.password_hash, await this.#hasher.hash(next));
+    if (!swapped) return { ok: false, error: { code: 'not_temporary' } };
+    await this.#audit.write({
+      ...audit,
+      action: 'account.password_change',
+      outcome: 'success',
+      actor: id,
+      subject: id,
+      reason: 'temporary_password_replaced',
+    });
+    return { ok: true };
   }
 
   /** False for an account that signs in with passkeys only. */
@@ -391,6 +444,17 @@ export class AccountService implements Authenticator {
       return { ok: false, error: { code: 'invalid_credentials' } };
     }
     await this.#throttle.recordSuccess({ accountKey, address: attempt.address, now });
+    const temporaryUntil = row.password_expires_at === null ? undefined : Number(row.password_expires_at);
+    if (temporaryUntil !== undefined && temporaryUntil <= now) {
+      // The right password, but an operator's, past its day: it no longer opens anything.
+      await this.#audit.write({
+        ...audit,
+        action: 'login',
+        outcome: 'failure',
+        reason: 'temporary_password_expired',
+      });
+      return { ok: false, error: { code: 'temporary_password_expired' } };
+    }
     if (this.#hasher.needsRehash(row.password_hash!)) {
       await this.#store.exec('UPDATE accounts SET password_hash = $2 WHERE id = $1', [
         row.id,
@@ -402,9 +466,9 @@ export class AccountService implements Authenticator {
       action: 'login',
       outcome: 'success',
       actor: row.id,
-      details: { amr: ['pwd'] },
+      details: { amr: ['pwd'], ...(temporaryUntil === undefined ? {} : { temporary_password: true }) },
     });
-    return { ok: true, account: found.account };
+    return { ok: true, account: found.account, passwordChangeRequired: temporaryUntil !== undefined };
   }
 
   /** The lock or address block a failure caused, each audited once. */
@@ -445,11 +509,11 @@ export class AccountService implements Authenticator {
       const swapped =
         expected === null
           ? await tx.exec(
-              'UPDATE accounts SET password_hash = $2, updated_at = $3 WHERE id = $1 AND password_hash IS NULL',
+              'UPDATE accounts SET password_hash = $2, password_expires_at = NULL, updated_at = $3 WHERE id = $1 AND password_hash IS NULL',
               [id, next, Date.now()],
             )
           : await tx.exec(
-              'UPDATE accounts SET password_hash = $2, updated_at = $3 WHERE id = $1 AND password_hash = $4',
+              'UPDATE accounts SET password_hash = $2, password_expires_at = NULL, updated_at = $3 WHERE id = $1 AND password_hash = $4',
               [id, next, Date.now(), expected],
             );
       if (swapped > 0) await tx.notify(ACCOUNTS_TOPIC, id);

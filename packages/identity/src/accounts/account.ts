@@ -40,6 +40,8 @@ export interface AccountRow {
   name: string | null;
   id_number: string | null;
   password_hash: string | null;
+  /** Set while the password is an operator's temporary one: when it stops working. */
+  password_expires_at: number | string | null;
   identity_assurance: string;
   departments: string;
   roles: string;
@@ -65,4 +67,4 @@ export function toAccount(row: AccountRow, personal: PersonalData): Account {
 }
 
 export const ACCOUNT_COLUMNS =
-  'id, username, phone, email, name, id_number, password_hash, identity_assurance, departments, roles, disabled, created_at, fields_sealed';
+  'id, username, phone, email, name, id_number, password_hash, password_expires_at, identity_assurance, departments, roles, disabled, created_at, fields_sealed';

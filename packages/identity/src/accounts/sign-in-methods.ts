@@ -27,7 +27,7 @@ export class SignInMethods {
   async removePassword(accountId: string): Promise<boolean> {
     return this.#keepingOne(accountId, async (tx) => {
       const removed = await tx.exec(
-        `UPDATE accounts SET password_hash = NULL, updated_at = $2
+        `UPDATE accounts SET password_hash = NULL, password_expires_at = NULL, updated_at = $2
          WHERE id = $1 AND password_hash IS NOT NULL`,
         [accountId, Date.now()],
       );

@@ -8,7 +8,9 @@ export interface SignInAttempt {
   clientId?: string | undefined;
 }
 
-export type SignInResult = { ok: true; account: Account } | { ok: false; error: LoginError };
+/** `passwordChangeRequired`: the password was an operator's temporary one; the person chooses theirs before going on. */
+export type SignInResult =
+  { ok: true; account: Account; passwordChangeRequired: boolean } | { ok: false; error: LoginError };
 
 /** Password sign-in with throttling and auditing behind it; the interaction routes only render. */
 export interface Authenticator {

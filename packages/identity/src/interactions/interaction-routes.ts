@@ -20,6 +20,7 @@ import type { Passkeys } from '../second-factors/passkeys.ts';
 import type { RecoveryCodes } from '../second-factors/recovery-codes.ts';
 import type { TotpFactors } from '../second-factors/totp-enrolment.ts';
 import { addScriptRoutes } from './assets.ts';
+import { addNewPasswordRoutes, renderNewPassword } from './new-password-routes.ts';
 import { addPasskeyRoutes } from './passkey-routes.ts';
 import { assuranceOf, type SignInMethod } from './assurance.ts';
 import type { CsrfGuard } from './csrf.ts';
@@ -57,6 +58,7 @@ const STATUS: Record<LoginError['code'], number> = {
   invalid_credentials: 401,
   throttled: 429,
   account_locked: 423,
+  temporary_password_expired: 401,
   csrf: 403,
   step_up_required: 401,
   generic: 400,
@@ -144,24 +146,41 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       renderLogin(ctx, details, result.error, login);
       return;
     }
+    if (result.passwordChangeRequired) {
+      await deps.secondFactor.progress.passwordVerified(details.uid, result.account.id, 'new_password');
+      renderNewPassword(ctx, csrf, details, result.account.username);
+      return;
+    }
+    await afterPassword(ctx, details, result.account, login);
+  });
+
+  addNewPasswordRoutes(router, deps, { afterPassword, renderLogin });
+
+  /** The password was right (and is the person's own): a second factor, a refusal, or done. */
+  async function afterPassword(
+    ctx: Context,
+    details: Details,
+    account: Account,
+    login = account.username,
+  ): Promise<void> {
     // An account with an authenticator always gives its second factor, whatever the app asked for;
     // one with passkeys gives it when the app needs more than a password.
     const needsMore = requiredLevel(details) > acrLevel(ACR.low);
     if (
-      (await deps.secondFactor.totp.isActive(result.account.id)) ||
-      (needsMore && (await deps.secondFactor.passkeys.count(result.account.id)) > 0)
+      (await deps.secondFactor.totp.isActive(account.id)) ||
+      (needsMore && (await deps.secondFactor.passkeys.count(account.id)) > 0)
     ) {
-      await deps.secondFactor.progress.passwordVerified(details.uid, result.account.id);
+      await deps.secondFactor.progress.passwordVerified(details.uid, account.id);
       renderSecondFactor(ctx, details);
       return;
     }
     // A password alone is `low`; a higher level needs a second factor, which this account does not have.
-    if (requiredLevel(details) > acrLevel(ACR.low)) {
+    if (needsMore) {
       await deps.audit.write({
         action: 'login.step_up',
         outcome: 'denied',
-        actor: result.account.id,
-        subject: result.account.id,
+        actor: account.id,
+        subject: account.id,
         clientId: String(details.params['client_id']),
         address: ctx.ip,
         reason: 'second_factor_required',
@@ -169,8 +188,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       renderLogin(ctx, details, { code: 'step_up_required' }, login);
       return;
     }
-    await finishLogin(ctx, details, result.account, 'password');
-  });
+    await finishLogin(ctx, details, account, 'password');
+  }
 
   router.post('/interaction/:uid/second-factor', form, async (ctx) => {
     const details = await interaction(ctx, deps.provider());

@@ -25,6 +25,7 @@ export type { PageContext } from './layout.ts';
 export { loginPage, type LoginPageModel, type LoginError, type LoginErrorCode } from './login-page.ts';
 export { consentPage, type ConsentPageModel } from './consent-page.ts';
 export { secondFactorPage, type SecondFactorPageModel } from './second-factor-page.ts';
+export { newPasswordPage, type NewPasswordError, type NewPasswordPageModel } from './new-password-page.ts';
 export {
   accountPage,
   type AccountNotice,

@@ -13,6 +13,7 @@ export type LoginError =
   | { code: 'invalid_credentials' }
   | { code: 'throttled'; retryAfterSeconds: number }
   | { code: 'account_locked' }
+  | { code: 'temporary_password_expired' }
   | { code: 'csrf' }
   | { code: 'step_up_required' }
   | { code: 'generic' };
@@ -115,6 +116,8 @@ function errorMessage(t: Messages, error: Exclude<LoginError, { code: 'step_up_r
       return t.loginThrottled(wholeSeconds(error.retryAfterSeconds));
     case 'account_locked':
       return t.loginAccountLocked;
+    case 'temporary_password_expired':
+      return t.loginTemporaryPasswordExpired;
     case 'csrf':
       return t.loginCsrf;
     case 'generic':

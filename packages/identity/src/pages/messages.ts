@@ -52,10 +52,18 @@ export interface Messages {
   loginInvalidCredentials: string;
   loginThrottled: (retryAfterSeconds: number) => string;
   loginAccountLocked: string;
+  loginTemporaryPasswordExpired: string;
   loginCsrf: string;
   loginGeneric: string;
   stepUpHeading: string;
   stepUpRequired: (appName: string) => string;
+
+  newPasswordTitle: string;
+  newPasswordExplanation: string;
+  newPasswordRepeat: string;
+  newPasswordSave: string;
+  newPasswordMismatch: string;
+  newPasswordSame: string;
 
   secondFactorTitle: string;
   secondFactorExplanation: string;
@@ -226,10 +234,18 @@ const zhCN: Messages = {
   loginInvalidCredentials: '用户名、手机号码、电子邮箱或密码不正确。',
   loginThrottled: (s) => `登录尝试次数过多。请在 ${zhWait(s)}后重试。`,
   loginAccountLocked: '该账号已被锁定。请联系服务台解锁。',
+  loginTemporaryPasswordExpired: '这个临时密码已过期。请联系服务台获取新的临时密码。',
   loginCsrf: '登录页面已过期，请重新输入您的信息。',
   loginGeneric: '出现问题，请稍后重试。',
   stepUpHeading: '需要更高级别的登录',
   stepUpRequired: (app) => `${app} 要求更安全的登录方式。请使用密码加第二重验证，或使用通行密钥登录。`,
+  newPasswordTitle: '设置您自己的密码',
+  newPasswordExplanation:
+    '您使用的是管理员提供的临时密码。请设置一个只有您知道的密码后继续；临时密码随即失效。',
+  newPasswordRepeat: '再次输入新密码',
+  newPasswordSave: '保存并继续',
+  newPasswordMismatch: '两次输入的新密码不一致。',
+  newPasswordSame: '新密码不能与临时密码相同。',
   secondFactorTitle: '第二重验证',
   secondFactorExplanation: '请输入身份验证器应用中显示的 6 位验证码。',
   secondFactorCodeLabel: '验证码或恢复码',
@@ -412,12 +428,21 @@ const en: Messages = {
   loginInvalidCredentials: 'The username, phone number, e-mail or password is incorrect.',
   loginThrottled: (s) => `Too many sign-in attempts. Try again in ${enWait(s)}.`,
   loginAccountLocked: 'This account is locked. Contact the service desk to unlock it.',
+  loginTemporaryPasswordExpired:
+    'This temporary password has expired. Contact the service desk for a new one.',
   loginCsrf: 'The sign-in page expired. Enter your details again.',
   loginGeneric: 'Something went wrong. Try again later.',
   stepUpHeading: 'A stronger sign-in is needed',
   stepUpRequired: (app) =>
     `${app} needs a more secure sign-in. Sign in with your password and a second factor, or with a passkey.`,
 
+  newPasswordTitle: 'Choose your own password',
+  newPasswordExplanation:
+    'You signed in with a temporary password from an administrator. Choose a password only you know to continue; the temporary one then stops working.',
+  newPasswordRepeat: 'Repeat the new password',
+  newPasswordSave: 'Save and continue',
+  newPasswordMismatch: 'The two new passwords are not the same.',
+  newPasswordSame: 'The new password must not be the temporary one.',
   secondFactorTitle: 'Second step',
   secondFactorExplanation: 'Enter the 6-digit code your authenticator app shows now.',
   secondFactorCodeLabel: 'Code or recovery code',

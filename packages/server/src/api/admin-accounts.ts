@@ -57,6 +57,8 @@ export function adminAccountRoutes(identity: Identity): Router<ApiState> {
       idNumber: body.id_number,
       departments: body.departments,
       identityAssurance: body.identity_assurance,
+      // An administrator's password is the person's way to choose their own, for a day (ASVS 6.4.1).
+      temporaryPassword: true,
     });
     ctx.status = 201;
     ctx.body = { account: view(account) };
