@@ -12,6 +12,7 @@ import { isMaskProfile, mask, type MaskOptions } from '../masking/index.ts';
 import { isPersonalDataKind, normalizerFor, validate, type PersonalDataKind } from '../validators/index.ts';
 import * as input from './api-input.ts';
 import { acrLevel, DecryptLimits, meets, type AcrLevel, type DecryptLimitOptions } from './decrypt-limits.ts';
+import { IndexLimits } from './index-limits.ts';
 import {
   auditAll,
   DECRYPT_SCOPE,
@@ -31,7 +32,10 @@ export interface PrivacyServiceOptions {
   authorize?: DecryptAuthorizer;
   /** The least sign-in level of a person who decrypts (default `substantial`: a password alone never unmasks). */
   minAcr?: AcrLevel;
-  limits?: DecryptLimitOptions;
+  limits?: DecryptLimitOptions & {
+    /** Blind indexes one app may compute per minute, `/encrypt` and `/blind-index` together (default 60,000). */
+    indexesPerClientPerMinute?: number;
+  };
   clock?: () => number;
 }
 
@@ -69,6 +73,7 @@ export class PrivacyService {
   readonly #authorize: DecryptAuthorizer | undefined;
   readonly #minAcr: AcrLevel;
   readonly #limits: DecryptLimits;
+  readonly #indexLimits: IndexLimits;
   /** Column indexers by column, index options and root version: deriving a column key costs an HKDF. */
   readonly #indexers = new Map<string, (value: string) => string>();
 
@@ -78,6 +83,7 @@ export class PrivacyService {
     this.#authorize = options.authorize;
     this.#minAcr = options.minAcr ?? 'substantial';
     this.#limits = new DecryptLimits(options.limits, options.clock);
+    this.#indexLimits = new IndexLimits(options.limits?.indexesPerClientPerMinute, options.clock);
   }
 
   /**
@@ -113,6 +119,7 @@ export class PrivacyService {
         index,
       };
     });
+    await this.#takeIndexes(caller, items.filter((i) => i.index).length);
     const keys = new Map<string, DataKey>();
     for (const { keyId } of items) {
       if (!keys.has(keyId)) keys.set(keyId, await this.#primaryKey(keyId, caller.clientId));
@@ -239,6 +246,7 @@ export class PrivacyService {
         spec: indexSpec({ kind: item['kind'], bits: item['bits'] }),
       };
     });
+    await this.#takeIndexes(caller, items.length);
     const root = await this.#keyring.blindIndexRoot();
     return {
       results: input.eachItem(items, ({ value, collection, field, spec }) => ({
@@ -322,6 +330,27 @@ export class PrivacyService {
     } catch (err) {
       return itemError(err);
     }
+  }
+
+  /** Counts `count` blind indexes against the app's minute, or refuses the whole batch (429), audited once a minute. */
+  async #takeIndexes(caller: PrivacyCaller, count: number): Promise<void> {
+    if (count === 0) return;
+    const refused = this.#indexLimits.take(caller.clientId, count);
+    if (!refused) return;
+    if (refused.first) {
+      await this.#audit.write({
+        action: 'privacy.blind_index',
+        outcome: 'denied',
+        reason: 'rate-limited',
+        actor: caller.accountId ?? caller.clientId,
+        clientId: caller.clientId,
+        details: { per_minute: this.#indexLimits.perClientPerMinute, asked: count },
+      });
+    }
+    throw new PrivacyError(
+      'ERR_PRIVACY_RATE_LIMITED',
+      `this app may compute at most ${this.#indexLimits.perClientPerMinute} blind indexes a minute`,
+    );
   }
 
   #indexer(root: DataKey, collection: string, field: string, spec: IndexSpec): (value: string) => string {
