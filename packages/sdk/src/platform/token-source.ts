@@ -137,6 +137,13 @@ function tokenError(err: unknown): OneGateError {
     if (err.status >= 500) {
       return new OneGateError('ERR_API_UNAVAILABLE', 'the token endpoint failed; try again', { cause });
     }
+    // Too many failed client authentications: refused for a while, even with the right credentials.
+    if (err.status === 429) {
+      const retryAfter = Number(err.response.headers.get('retry-after'));
+      return new OneGateError('ERR_API_RATE_LIMITED', 'the token endpoint refuses the client for now; wait', {
+        cause: { ...cause, ...(Number.isSafeInteger(retryAfter) && retryAfter > 0 ? { retryAfter } : {}) },
+      });
+    }
     return new OneGateError(
       'ERR_API_UNAUTHORIZED',
       `the token endpoint refused the client (${safeCode(err.error)})`,
