@@ -7,6 +7,8 @@ export type ServerErrorCode =
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_NOT_FOUND'
   | 'ERR_SHUTTING_DOWN'
+  /** Over a documented per-caller rate (ASVS 2.4.1); `Retry-After` says when to try again. */
+  | 'ERR_RATE_LIMITED'
   /** A certificate, key or CRL given as input is not what it must be. */
   | 'ERR_CERT_INVALID'
   /** The TLS files named in the configuration cannot be used (at start or on reload). */
