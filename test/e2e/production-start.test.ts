@@ -41,7 +41,14 @@ describe('production mode', () => {
     const jwks = (await (await fetch(`${running.url}/jwks`, viaProxy)).json()) as {
       keys: Array<{ alg: string }>;
     };
-    expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256']);
+    // RS256 (PKCS#1 v1.5) only when the operator lists it for old apps (ASVS 11.3.1).
+    const discovery = (await (
+      await fetch(`${running.url}/.well-known/openid-configuration`, viaProxy)
+    ).json()) as {
+      id_token_signing_alg_values_supported: string[];
+    };
+    expect(discovery.id_token_signing_alg_values_supported).not.toContain('RS256');
     // Plain HTTP that no proxy vouches for reaches no route (ASVS 12.2.1): not the token endpoint either.
     for (const path of ['/jwks', '/token', '/api/v1/admin/clients']) {
       const res = await fetch(`${running.url}${path}`, { method: path === '/token' ? 'POST' : 'GET' });

@@ -160,6 +160,7 @@ export async function withIdentity(
         development,
         outboundAllowedHosts: config.outboundAllowedHosts,
         issuer: config.issuer,
+        signingAlgs: config.signingAlgs,
       });
       await run({ ...platform, masterKey, kek, services });
     });

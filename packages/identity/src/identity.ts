@@ -128,6 +128,7 @@ export class Identity {
       masterKey,
       passwordHash: options.settings.passwordHash,
       development: options.settings.development,
+      signingAlgs: options.settings.signingAlgs,
       issuer: options.settings.issuer,
     });
     this.keys = services.keys;

@@ -1,3 +1,4 @@
+import type { SigningAlg } from './keys/signing-algorithms.ts';
 import type { KeyObject } from 'node:crypto';
 import type { Keyring } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
@@ -46,6 +47,8 @@ export function identityServices(options: {
   outboundAllowedHosts?: readonly string[];
   /** The issuer: the passkey relying party is its host name, and its origin the only accepted one. */
   issuer?: string;
+  /** The signing algorithms in use (ONEGATE_SIGNING_ALGS): with RS256, apps may be registered as legacy. */
+  signingAlgs?: readonly SigningAlg[];
 }): IdentityServices {
   const issuer = new URL(options.issuer ?? 'http://localhost:8080');
   const { store, audit, keyring, masterKey } = options;
@@ -55,6 +58,7 @@ export function identityServices(options: {
     audit,
     allowLoopbackHttp: options.development,
     outboundAllowedHosts: options.outboundAllowedHosts ?? [],
+    allowRs256: options.signingAlgs?.includes('RS256') ?? false,
   });
   return {
     keys: new SigningKeys({ store, keyring, masterKey }),

@@ -116,10 +116,29 @@ describe.each(engines)('client registry on %s', (engine) => {
       expect(await registry.providerMetadata(client.clientId)).toMatchObject({ subject_type: 'public' });
     });
 
-    it('gets RS256 ID tokens when the app is registered with legacyRs256', async () => {
-      const { client } = await registry.add({ ...APP, legacyRs256: true });
+    it('gets RS256 ID tokens when registered with legacyRs256, only where the operator turned RS256 on', async () => {
+      // ASVS 11.3.1: PKCS#1 v1.5 signatures only behind an explicit legacy setting.
+      await expect(registry.add({ ...APP, legacyRs256: true })).rejects.toMatchObject({
+        code: 'ERR_CLIENT_INVALID',
+        message: expect.stringContaining('ONEGATE_SIGNING_ALGS=ES256,RS256') as string,
+      });
+      const { client: modern } = await registry.add(APP);
+      await expect(registry.update(modern.clientId, { legacyRs256: true })).rejects.toMatchObject({
+        code: 'ERR_CLIENT_INVALID',
+      });
+      const withRs256 = new ClientRegistry({ store, masterKey, allowLoopbackHttp: false, allowRs256: true });
+      const { client } = await withRs256.add({ ...APP, legacyRs256: true });
+      expect(await withRs256.providerMetadata(client.clientId)).toMatchObject({
+        id_token_signed_response_alg: 'RS256',
+      });
+      // Turned off later: the app keeps loading, and may be changed back to ES256.
       expect(await registry.providerMetadata(client.clientId)).toMatchObject({
         id_token_signed_response_alg: 'RS256',
+      });
+      await registry.update(client.clientId, { name: 'Pension office' });
+      await registry.update(client.clientId, { legacyRs256: false });
+      expect(await registry.providerMetadata(client.clientId)).toMatchObject({
+        id_token_signed_response_alg: 'ES256',
       });
     });
 

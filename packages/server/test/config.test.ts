@@ -39,7 +39,7 @@ describe('loadConfig', () => {
       argon2MemoryKiB: 19_456,
       argon2TimeCost: 2,
       argon2Parallelism: 1,
-      signingAlgs: ['ES256', 'RS256'],
+      signingAlgs: ['ES256'],
       outboundAllowedHosts: [],
       authzAuditAllows: 1,
       privacyAlgorithm: 'aes-256-gcm',

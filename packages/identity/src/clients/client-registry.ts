@@ -49,6 +49,7 @@ export class ClientRegistry {
   readonly #masterKey: KeyObject;
   readonly #allowLoopbackHttp: boolean;
   readonly #outboundAllowedHosts: readonly string[];
+  readonly #allowRs256: boolean;
 
   readonly #audit: AuditSink | undefined;
   /**
@@ -67,8 +68,11 @@ export class ClientRegistry {
     allowLoopbackHttp: boolean;
     /** Hosts on private networks a back-channel logout URI may name (ONEGATE_OUTBOUND_ALLOW_HOSTS). */
     outboundAllowedHosts?: readonly string[];
+    /** RS256 is among the signing algorithms (ONEGATE_SIGNING_ALGS): only then may a client be `legacyRs256`. */
+    allowRs256?: boolean;
     audit?: AuditSink;
   }) {
+    this.#allowRs256 = options.allowRs256 ?? false;
     this.#audit = options.audit;
     this.#store = options.store;
     this.#masterKey = options.masterKey;
@@ -79,6 +83,7 @@ export class ClientRegistry {
   async add(input: ClientInput, actor = 'operator'): Promise<CreatedClient> {
     const clientId = `og_${randomBytes(16).toString('base64url')}`;
     const client = validateClientInput(input, this.#allowLoopbackHttp, clientId, this.#outboundAllowedHosts);
+    this.#checkRs256(client.legacyRs256);
     // A client that proves itself with its TLS certificate has no secret to lose.
     const secret = client.auth === 'client_secret_basic' ? randomBytes(32).toString('base64url') : undefined;
     const now = Date.now();
@@ -120,6 +125,16 @@ export class ClientRegistry {
    * A service moves from a secret to a TLS method only when the method is named, and
    * its secret is deleted then; a TLS client never falls back to a secret by an update.
    */
+  /** RSASSA-PKCS1-v1_5 is disallowed by ASVS 11.3.1 unless the operator turned it on for old apps. */
+  #checkRs256(legacy: boolean): void {
+    if (legacy && !this.#allowRs256) {
+      throw new IdentityError(
+        'ERR_CLIENT_INVALID',
+        'legacyRs256 needs RS256 among the signing algorithms (ONEGATE_SIGNING_ALGS=ES256,RS256)',
+      );
+    }
+  }
+
   async update(clientId: string, patch: Partial<ClientInput>, actor = 'operator'): Promise<ClientInfo> {
     const current = await this.get(clientId);
     const given = definedOnly(patch);
@@ -137,6 +152,8 @@ export class ClientRegistry {
       clientId,
       this.#outboundAllowedHosts,
     );
+    // Only a change to it is refused: an app registered before RS256 was turned off keeps loading.
+    if (given.legacyRs256 === true && !current.legacyRs256) this.#checkRs256(true);
     if (merged.kind !== current.kind || merged.public !== current.public) {
       throw new IdentityError(
         'ERR_CLIENT_INVALID',

@@ -1,3 +1,4 @@
+import type { SigningAlg } from '../keys/signing-algorithms.ts';
 import { createHmac, type KeyObject } from 'node:crypto';
 import Provider, {
   type Adapter,
@@ -16,6 +17,8 @@ import { onegateInteractionPolicy } from './step-up.ts';
 
 export interface ProviderSettings {
   issuer: string;
+  /** Signing algorithms with a key; RS256 ID tokens are offered only when it is one (ASVS 11.3.1). */
+  signingAlgs?: readonly SigningAlg[] | undefined;
   /** Idle timeout of the single sign-on session. */
   sessionIdleSeconds: number;
   /** Absolute maximum of a session from sign-in, however active (ASVS 7.3.2). */
@@ -100,7 +103,9 @@ export function createProvider(deps: ProviderDeps): Provider {
     pkce: { required: () => true },
     enableHttpPostMethods: secure,
     enabledJWA: {
-      idTokenSigningAlgValues: ['ES256', 'EdDSA', 'RS256'],
+      idTokenSigningAlgValues: settings.signingAlgs?.includes('RS256')
+        ? ['ES256', 'EdDSA', 'RS256']
+        : ['ES256', 'EdDSA'],
       userinfoSigningAlgValues: ['ES256', 'EdDSA'],
       introspectionSigningAlgValues: ['ES256'],
       authorizationSigningAlgValues: ['ES256'],

@@ -150,8 +150,8 @@ export const settings = {
       .pipe(
         z.array(z.enum(['ES256', 'RS256', 'EdDSA'])).refine((a) => a.includes('ES256'), 'must include ES256'),
       )
-      .default(['ES256', 'RS256']),
-    doc: 'Signing algorithms with a key each; ES256 signs by default, RS256 only for clients registered as legacy.',
+      .default(['ES256']),
+    doc: 'Signing algorithms with a key each; ES256 signs by default. Add RS256 (PKCS#1 v1.5, which ASVS 11.3.1 disallows) only for old apps registered as legacyRs256.',
   },
   outboundAllowedHosts: {
     env: 'ONEGATE_OUTBOUND_ALLOW_HOSTS',
