@@ -151,6 +151,72 @@ describe.each(engines)('platform API tokens on %s', (engine) => {
     ).clients.length;
     expect(after).toBe(before);
   });
+
+  // ASVS 1.3.6: OneGate POSTs logout tokens to this URI itself, so an app must not aim it inside the network.
+  it('refuses a back-channel logout URI on a special-use address with 400 naming it, storing nothing', async () => {
+    const { access_token } = await oidc.clientCredentialsGrant(admin, { scope: 'admin' });
+    const count = async () =>
+      ((await (await api('/api/v1/admin/clients', access_token)).json()) as { clients: unknown[] }).clients
+        .length;
+    const before = await count();
+    const app = { name: 'Pension portal', redirect_uris: ['https://pension.example.gov.cn/cb'] };
+    for (const uri of [
+      'http://169.254.169.254/',
+      'https://169.254.169.254/latest/meta-data/',
+      'https://0xA9FEA9FE/',
+      'https://[::ffff:169.254.169.254]/',
+      'https://10.0.0.1:6379/',
+      'https://10.20.0.5:6379/',
+      'https://192.168.1.1/',
+      'https://[fd00::1]/',
+      // Loopback itself is allowed here: the platform runs in development.
+      'https://app.localhost/',
+    ]) {
+      const res = await api('/api/v1/admin/clients', access_token, {
+        method: 'POST',
+        body: JSON.stringify({ ...app, backchannel_logout_uri: uri }),
+      });
+      expect(res.status, uri).toBe(400);
+      const body = (await res.json()) as { error: string; error_description: string };
+      expect(body.error, uri).toBe('client_invalid');
+      expect(body.error_description, uri).toMatch(/^back-channel logout URI must/);
+    }
+    expect(await count()).toBe(before);
+
+    // Nor by an update: the stored URI stays.
+    const created = await api('/api/v1/admin/clients', access_token, {
+      method: 'POST',
+      body: JSON.stringify({ ...app, backchannel_logout_uri: 'https://pension.example.gov.cn/logout' }),
+    });
+    expect(created.status).toBe(201);
+    const { client_id } = (await created.json()) as { client_id: string };
+    const patched = await api(`/api/v1/admin/clients/${client_id}`, access_token, {
+      method: 'PATCH',
+      body: JSON.stringify({ backchannel_logout_uri: 'https://169.254.169.254/' }),
+    });
+    expect(patched.status).toBe(400);
+    const shown = (await (await api(`/api/v1/admin/clients/${client_id}`, access_token)).json()) as {
+      client: { backchannelLogoutUri: string };
+    };
+    expect(shown.client.backchannelLogoutUri).toBe('https://pension.example.gov.cn/logout');
+  });
+
+  it('takes no other URL the server would fetch: jwks_uri, sector_identifier_uri, request_uris', async () => {
+    // Registration has no such fields, so oidc-provider never fetches a URL an admin or app chose but the above.
+    const { access_token } = await oidc.clientCredentialsGrant(admin, { scope: 'admin' });
+    for (const [field, value] of [
+      ['jwks_uri', 'http://10.0.0.1:6379/'],
+      ['sector_identifier_uri', 'https://169.254.169.254/'],
+      ['request_uris', ['https://169.254.169.254/']],
+    ] as const) {
+      const res = await api('/api/v1/admin/clients', access_token, {
+        method: 'POST',
+        body: JSON.stringify({ name: 'x', redirect_uris: ['https://x.example.gov.cn/cb'], [field]: value }),
+      });
+      expect(res.status, field).toBe(400);
+      expect(((await res.json()) as { error: string }).error, field).toBe('invalid_request');
+    }
+  });
 });
 
 describe('the admin accounts API', () => {
