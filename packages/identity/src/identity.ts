@@ -43,6 +43,8 @@ import { auditProviderEvents } from './provider/audit-events.ts';
 import { auditProviderRefusals } from './provider/refusal-events.ts';
 import { RefusalAudit } from './audit/refusal-audit.ts';
 import { cacheClients } from './provider/client-cache.ts';
+import { ClientAuthLimits, type ClientAuthLimitOptions } from './provider/client-auth-limits.ts';
+import { throttleClientAuth } from './provider/client-auth-throttle.ts';
 import { backchannelMigrations, BackchannelRetries } from './provider/backchannel-retries.ts';
 import { createProvider, type ProviderSettings } from './provider/create-provider.ts';
 import { oidcMigrations } from './provider/oidc-migrations.ts';
@@ -86,6 +88,8 @@ export interface IdentityOptions {
   onError: (err: unknown) => void;
   /** Reads the audit log for the citizen's "who looked at my data" page; without it there is no such page. */
   dataAccess?: DataAccessReader | undefined;
+  /** Failed client authentications allowed per client and per address before both are refused for a while. */
+  clientAuthLimits?: ClientAuthLimitOptions | undefined;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -108,6 +112,7 @@ export class Identity {
   readonly #csrf: CsrfGuard;
   readonly #refusals: RefusalAudit;
   readonly #consents: RememberedConsents;
+  readonly #clientAuthLimits: ClientAuthLimits;
   readonly #sessions: AccountSessions;
   readonly #signInMethods: SignInMethods;
   #provider!: Provider;
@@ -139,6 +144,8 @@ export class Identity {
     this.accounts = services.accounts;
     this.#retries = new BackchannelRetries({ store, audit, provider: () => this.#provider });
     this.#consents = new RememberedConsents(store);
+    // Kept across provider rebuilds (key rotation), so a rotation does not lift a block.
+    this.#clientAuthLimits = new ClientAuthLimits(options.clientAuthLimits);
     this.#sessions = new AccountSessions({ store, provider: () => this.#provider, retries: this.#retries });
     this.#signInMethods = new SignInMethods({ store, passkeys: this.passkeys });
     this.#refusals = new RefusalAudit(audit, options.onError);
@@ -324,6 +331,7 @@ export class Identity {
       postLogoutSuccessSource,
     });
     cacheClients(provider, this.clients);
+    throttleClientAuth(provider, { limits: this.#clientAuthLimits, audit, onError });
     auditProviderEvents(provider, { audit, retries: this.#retries, onError });
     auditProviderRefusals(provider, this.#refusals);
     this.#provider = provider;
