@@ -136,6 +136,42 @@ describe('bad input to the OIDC endpoints', () => {
     }
   });
 
+  it('gives codes a minute, and refuses one past its time (ASVS 10.4.3)', async () => {
+    const browser = new Browser();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 's',
+    });
+    const page = await browser.visit(url.toString(), redirectUri);
+    const callback = await browser.submit(page, { username: 'li.wei', password: PASSWORD }, redirectUri);
+    const code = new URL(callback.url).searchParams.get('code')!;
+    const [row] = await platform.server.store.query<{ payload: string }>(
+      "SELECT payload FROM oidc_payloads WHERE model = 'AuthorizationCode' AND id = $1",
+      [code],
+    );
+    const { iat, exp } = JSON.parse(row!.payload) as { iat: number; exp: number };
+    expect(exp - iat).toBe(60);
+    // The minute passes (the clock is the database's expiry, as for every stored grant artefact).
+    await platform.server.store.exec(
+      "UPDATE oidc_payloads SET expires_at = $1 WHERE model = 'AuthorizationCode' AND id = $2",
+      [Date.now() - 1, code],
+    );
+    const late = await token(
+      new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+        code_verifier: verifier,
+      }),
+    );
+    expect(late.status).toBe(400);
+    expect(((await late.json()) as { error: string }).error).toBe('invalid_grant');
+  });
+
   it('redeems a code once: a replay fails and revokes what the first redemption issued', async () => {
     const browser = new Browser();
     const verifier = oidc.randomPKCECodeVerifier();
