@@ -59,13 +59,33 @@ export function registerSecondFactor(program: Command): void {
 
   totp
     .command('remove')
-    .description("remove an account's authenticator app")
+    .description(
+      "reset a lost second factor: remove the account's authenticator app and recovery codes, once the person proved who they are",
+    )
     .argument('<account>', 'account id, username, phone number or e-mail address')
-    .action((reference: string) =>
+    .requiredOption(
+      '--proofing <record>',
+      'how the person proved who they are (the counter, the document checked, the ticket); kept in the audit log',
+    )
+    .option(
+      '--in-person',
+      'their identity documents were checked in person: a verified_in_person account stays so (else it drops to basic)',
+    )
+    .action((reference: string, options: { proofing: string; inPerson?: boolean }) =>
       withIdentity(async ({ services }) => {
         const account = await services.accounts.lookup(reference);
-        const removed = await services.totp.remove(account.id);
-        printLines([removed ? `removed the authenticator app of ${account.username}` : 'nothing to remove']);
+        const reset = await services.accounts.resetSecondFactors(account.id, {
+          proofing: options.proofing,
+          inPerson: options.inPerson === true,
+        });
+        printLines([
+          reset.removed
+            ? `removed the authenticator app and recovery codes of ${account.username}`
+            : `${account.username} had no authenticator app or recovery codes`,
+          ...(reset.identityAssurance !== account.identityAssurance
+            ? [`identity assurance is now ${reset.identityAssurance}: verify in person to raise it again`]
+            : []),
+        ]);
       }),
     );
 

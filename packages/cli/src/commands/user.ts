@@ -210,6 +210,21 @@ person to choose their own at their first sign-in.`,
     );
 
   group
+    .command('verify')
+    .description(
+      "record that the person's identity documents were checked in person (verified_in_person, allows acr high)",
+    )
+    .argument('<account>', 'account id, username, phone number, e-mail address or ID number')
+    .requiredOption('--proofing <record>', 'where and how the documents were checked; kept in the audit log')
+    .action((reference: string, options: { proofing: string }) =>
+      withIdentity(async ({ services }) => {
+        const found = await services.accounts.lookup(reference);
+        await services.accounts.verifyInPerson(found.id, options.proofing);
+        printLines([`${found.username} (${found.id}) is verified_in_person`]);
+      }),
+    );
+
+  group
     .command('reset-password')
     .description(
       'give an account a temporary password, read from standard input; also lifts a sign-in lockout',

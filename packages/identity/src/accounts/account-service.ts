@@ -355,6 +355,68 @@ export class AccountService implements Authenticator {
     return { ok: true };
   }
 
+  /**
+   * An operator's reset of a lost second factor (ASVS 6.4.4): the
+   * authenticator app and recovery codes go. The person's identity must have
+   * been proven again first, as strongly as at enrolment: `proofing` records
+   * how (the counter, the document checked, the ticket), and unless that was
+   * in person, a `verified_in_person` account drops to `basic` until it is
+   * verified again. Audited with the record; never silent.
+   */
+  async resetSecondFactors(
+    id: string,
+    input: { proofing: string; inPerson: boolean },
+  ): Promise<{ removed: boolean; identityAssurance: IdentityAssurance }> {
+    const proofing = proofingRecord(input.proofing);
+    const before = (await this.get(id)).identityAssurance;
+    const after: IdentityAssurance = input.inPerson ? before : 'basic';
+    const removed = await this.#store.transaction(async (tx) => {
+      const totp = await tx.exec('DELETE FROM identity_totp WHERE account_id = $1', [id]);
+      const codes = await tx.exec('DELETE FROM identity_recovery_codes WHERE account_id = $1', [id]);
+      await tx.exec('UPDATE accounts SET identity_assurance = $2, updated_at = $3 WHERE id = $1', [
+        id,
+        after,
+        Date.now(),
+      ]);
+      await tx.notify(ACCOUNTS_TOPIC, id);
+      return totp + codes > 0;
+    });
+    await this.#audit.write({
+      action: 'account.second_factor_reset',
+      outcome: 'success',
+      actor: 'operator',
+      subject: id,
+      details: {
+        proofing,
+        in_person: input.inPerson,
+        removed,
+        identity_assurance: { before, after },
+      },
+    });
+    return { removed, identityAssurance: after };
+  }
+
+  /**
+   * Records that the person's identity documents were checked in person
+   * (`verified_in_person`, which allows acr `high`), with how; audited.
+   */
+  async verifyInPerson(id: string, proofing: string): Promise<Account> {
+    const record = proofingRecord(proofing);
+    const before = (await this.get(id)).identityAssurance;
+    await this.#update(id, 'UPDATE accounts SET identity_assurance = $2, updated_at = $3 WHERE id = $1', [
+      'verified_in_person',
+      Date.now(),
+    ]);
+    await this.#audit.write({
+      action: 'account.identity_verified',
+      outcome: 'success',
+      actor: 'operator',
+      subject: id,
+      details: { proofing: record, identity_assurance: { before, after: 'verified_in_person' } },
+    });
+    return this.get(id);
+  }
+
   /** False for an account that signs in with passkeys only. */
   async hasPassword(id: string): Promise<boolean> {
     const row = await this.#store.maybeOne<{ has: number | bigint }>(
@@ -607,6 +669,19 @@ export class AccountService implements Authenticator {
       await tx.notify(ACCOUNTS_TOPIC, id);
     });
   }
+}
+
+/** How the person proved who they are, as an operator records it: a short line, kept in the audit log. */
+function proofingRecord(text: string): string {
+  const record = text.trim();
+  const control = [...record].some((c) => c < ' ' || c === '\u007f');
+  if (record.length < 8 || record.length > 200 || control) {
+    throw new IdentityError(
+      'ERR_ACCOUNT_INVALID',
+      'the proofing record says in 8 to 200 characters how the person proved who they are',
+    );
+  }
+  return record;
 }
 
 /** What a new password of this account must not contain. */
