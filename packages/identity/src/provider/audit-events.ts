@@ -3,6 +3,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditEvent, AuditSink } from '../audit/audit-sink.ts';
 import { deliveryFailure, type BackchannelRetries } from './backchannel-retries.ts';
 import { certificateProblem, TLS_AUTH_METHODS } from './mtls.ts';
+import { CLEAR_SITE_DATA } from './provider-pages.ts';
 
 type Report = (event: AuditEvent) => void;
 
@@ -85,6 +86,8 @@ export function auditProviderEvents(
   }
 
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
+    // On the redirect back to the app, too: the browser clears OneGate's origin as it leaves.
+    ctx.set('clear-site-data', CLEAR_SITE_DATA);
     const accountId = ctx.oidc.session?.accountId;
     report({ ...from(ctx), action: 'logout', outcome: 'success', actor: accountId, subject: accountId });
   });

@@ -30,8 +30,18 @@ export async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promi
   await Promise.resolve();
 }
 
+/**
+ * Sent with the end of a sign-out (ASVS 14.3.1): the browser drops what it
+ * cached or stored for OneGate's origin. Not `"cookies"`: that directive
+ * clears every cookie of the registrable domain, which government sites
+ * share (a sign-out here would sign the citizen out of sibling services that
+ * are not OneGate's to end); OneGate's own cookies are expired by name.
+ */
+export const CLEAR_SITE_DATA = '"cache", "storage"';
+
 export async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
   pageSecurityHeaders(ctx);
+  ctx.set('clear-site-data', CLEAR_SITE_DATA);
   ctx.body = loggedOutPage({ lang: pageLanguage(ctx), currentUrl: ctx.originalUrl });
   await Promise.resolve();
 }
