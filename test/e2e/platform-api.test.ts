@@ -22,7 +22,8 @@ describe.each(engines)('platform API tokens on %s', (engine) => {
     });
 
   beforeAll(async () => {
-    platform = await startPlatform(engine);
+    // One app on the government network that back-channel logout may reach.
+    platform = await startPlatform(engine, { ONEGATE_OUTBOUND_ALLOW_HOSTS: '10.20.0.5:8443' });
     admin = await service('Records backend admin', ['admin']);
     auditor = await service('Records backend', ['audit:write', 'authz:check']);
   });
@@ -199,6 +200,22 @@ describe.each(engines)('platform API tokens on %s', (engine) => {
       client: { backchannelLogoutUri: string };
     };
     expect(shown.client.backchannelLogoutUri).toBe('https://pension.example.gov.cn/logout');
+  });
+
+  it('takes a back-channel logout URI on a private host the operator allowed', async () => {
+    const { access_token } = await oidc.clientCredentialsGrant(admin, { scope: 'admin' });
+    const res = await api('/api/v1/admin/clients', access_token, {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'Housing intranet',
+        redirect_uris: ['https://housing.example.gov.cn/cb'],
+        backchannel_logout_uri: 'https://10.20.0.5:8443/logout',
+      }),
+    });
+    expect(res.status).toBe(201);
+    expect(
+      ((await res.json()) as { client: { backchannelLogoutUri: string } }).client.backchannelLogoutUri,
+    ).toBe('https://10.20.0.5:8443/logout');
   });
 
   it('takes no other URL the server would fetch: jwks_uri, sector_identifier_uri, request_uris', async () => {

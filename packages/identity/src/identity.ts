@@ -134,6 +134,7 @@ export class Identity {
       passwordHash: options.settings.passwordHash,
       development: options.settings.development,
       signingAlgs: options.settings.signingAlgs,
+      outboundAllowedHosts: options.settings.outboundAllowedHosts,
       issuer: options.settings.issuer,
     });
     this.keys = services.keys;
