@@ -42,7 +42,13 @@ export function createAudit(
   >,
   store: Store,
   onError: (err: unknown) => void,
-  options: { checkpointIntervalMs?: number; pruneIntervalMs?: number; writerThread?: boolean } = {},
+  options: {
+    checkpointIntervalMs?: number;
+    pruneIntervalMs?: number;
+    writerThread?: boolean;
+    /** Where retention writes, as its own role (auditRetentionDatabaseUrl); default `store`. */
+    retentionStore?: Store | undefined;
+  } = {},
 ): { audit: AuditService; start: (keyring: Keyring) => Promise<void> } {
   const origin = auditOrigin(config.issuer);
   let keyring: Keyring | undefined;
@@ -61,6 +67,7 @@ export function createAudit(
     origin,
     masker: privacyMasker,
     retentionDays: config.auditRetentionDays,
+    ...(options.retentionStore === undefined ? {} : { retentionStore: options.retentionStore }),
     witnesses: config.auditWitnesses.map(witnessFor),
     ...(config.auditForward === undefined
       ? {}

@@ -7,6 +7,7 @@ export { ServerError, type ServerErrorCode } from './errors.ts';
 export { toErrorResponse, type ErrorBody } from './http/error-response.ts';
 export type { RequestState } from './http/state.ts';
 export { createLogger, type Logger } from './logger.ts';
+export { grantLeastPrivilege, type DatabaseRoles } from './db-grants.ts';
 export { migrateAll, migrationSets } from './migrations.ts';
 export {
   decryptAuthorizer,

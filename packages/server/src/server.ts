@@ -56,10 +56,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     dataDir: config.dataDir,
     onError: (err) => logger.warn({ code: (err as { code?: unknown }).code }, 'database connection problem'),
   });
+  // Retention's own role (ASVS 13.2.2): a small second pool, used by nothing else.
+  const retentionStore =
+    config.auditRetentionDatabaseUrl === undefined
+      ? undefined
+      : await openStore({
+          databaseUrl: config.auditRetentionDatabaseUrl,
+          onError: (err) =>
+            logger.warn({ code: (err as { code?: unknown }).code }, 'retention database connection problem'),
+        }).catch(async (err: unknown) => {
+          await store.close();
+          throw err;
+        });
   const lifecycle: Lifecycle = { draining: false };
   try {
     await migrateAll(store);
-    const { audit, start: startAuditLog } = createAudit(config, store, backgroundError(logger, 'audit'));
+    const { audit, start: startAuditLog } = createAudit(config, store, backgroundError(logger, 'audit'), {
+      retentionStore,
+    });
     const keyring = await startKeyring(config, store, keks, audit, backgroundError(logger, 'privacy'));
     let identity: Identity;
     try {
@@ -141,10 +155,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           await identity.close();
           // Every acknowledged audit event is committed, and a last checkpoint signed, before the keyring goes.
           await audit.close();
+          await retentionStore?.close();
           await keyring.stop();
         })),
     };
   } catch (err) {
+    await retentionStore?.close();
     await store.close();
     throw err;
   }

@@ -43,7 +43,9 @@ export async function applyMigrations(
   dialect: Dialect,
   set: MigrationSet,
 ): Promise<MigrationResult> {
-  await tx.exec(MIGRATIONS_TABLE);
+  // Made only when missing: `CREATE … IF NOT EXISTS` needs the right to create even when the table is
+  // there, which a least-privileged runtime role does not have (it only reads what is applied).
+  if (!(await hasMigrationsTable(tx, dialect))) await tx.exec(MIGRATIONS_TABLE);
   const done = await tx.query<{ version: number; checksum: string }>(
     'SELECT version, checksum FROM onegate_migrations WHERE owner = $1 ORDER BY version',
     [set.owner],
@@ -75,6 +77,16 @@ export async function applyMigrations(
     applied.push(migration.version);
   }
   return { owner: set.owner, applied, current: set.migrations.length };
+}
+
+async function hasMigrationsTable(tx: ScriptTransaction, dialect: Dialect): Promise<boolean> {
+  const rows =
+    dialect === 'postgres'
+      ? await tx.query<{ found: string | null }>("SELECT to_regclass('onegate_migrations')::text AS found")
+      : await tx.query<{ found: string | null }>(
+          "SELECT name AS found FROM sqlite_master WHERE type = 'table' AND name = 'onegate_migrations'",
+        );
+  return rows.length > 0 && rows[0]!.found !== null;
 }
 
 function scriptFor(up: string | { sqlite: string; postgres: string }, dialect: Dialect): string {

@@ -36,6 +36,11 @@ export interface AuditServiceOptions {
   checkpointIntervalMs?: number;
   /** Entries older than this lose their body (default 180, the legal minimum; never less). */
   retentionDays?: number;
+  /**
+   * Where retention writes (default `store`): on PostgreSQL a connection as a
+   * role of its own, the only one allowed to change audit entries (ASVS 13.2.2).
+   */
+  retentionStore?: Store;
   /** How often retention runs (default hourly); 0: only when `prune` is called. */
   pruneIntervalMs?: number;
   /** Copies every durable event to a SIEM, off the append's path. */
@@ -82,6 +87,7 @@ export class AuditService {
   /** The last time witnesses were asked to cosign, and how it went: for the officers' integrity dashboard. */
   witnessStatus: { at: number; ok: boolean; size: number; error?: string } | undefined;
   readonly #store: Store;
+  readonly #retentionStore: Store;
   readonly #log: MerkleLog;
   readonly #keys: CheckpointKeys;
   readonly #masker: Masker | undefined;
@@ -102,6 +108,7 @@ export class AuditService {
   constructor(options: AuditServiceOptions) {
     this.origin = options.origin;
     this.#store = options.store;
+    this.#retentionStore = options.retentionStore ?? options.store;
     this.#log = options.log;
     this.#keys = options.keys;
     this.#masker = options.masker;
@@ -138,10 +145,10 @@ export class AuditService {
    * Retention: bodies of entries older than the retention period go, in
    * short batches; leaf hashes stay, so checkpoints and proofs still verify.
    */
-  async prune(): Promise<number> {
-    this.#pruning ??= pruneEntries(this.#store, {
+  async prune(now = this.#clock()): Promise<number> {
+    this.#pruning ??= pruneEntries(this.#retentionStore, {
       retentionDays: this.#retentionDays,
-      now: this.#clock(),
+      now,
     }).finally(() => (this.#pruning = undefined));
     return this.#pruning;
   }

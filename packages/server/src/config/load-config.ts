@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { postgresTlsProblem } from '@onegate/store';
 import { ServerError } from '../errors.ts';
 import { OTHER_PREFIXES, OTHER_VARIABLES, settings, type Config, type SettingName } from './settings.ts';
 
@@ -40,6 +41,7 @@ export function loadConfig(env: Env = process.env): Config {
     else problems.push(`${name} (${variable}): ${result.error.issues.map((i) => i.message).join('; ')}`);
   }
   if (problems.length === 0) checkTls(config as Config, problems);
+  if (problems.length === 0) checkRetentionRole(config as Config, problems);
   if (problems.length === 0) checkProduction(config as Config, problems);
   if (problems.length > 0) {
     throw new ServerError('ERR_CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -69,6 +71,22 @@ function checkTls(config: Config, problems: string[]): void {
     problems.push(
       'tlsClientCertHeader (ONEGATE_TLS_CLIENT_CERT_HEADER): needs trustedProxies (ONEGATE_TRUSTED_PROXIES), or anyone could send a certificate in it',
     );
+  }
+}
+
+/** A retention role of its own is a PostgreSQL notion: SQLite has one file and no roles. */
+function checkRetentionRole(config: Config, problems: string[]): void {
+  if (config.auditRetentionDatabaseUrl === undefined) return;
+  if (config.databaseUrl === undefined) {
+    problems.push(
+      'auditRetentionDatabaseUrl (ONEGATE_AUDIT_RETENTION_DATABASE_URL): needs databaseUrl (ONEGATE_DATABASE_URL); SQLite has no roles',
+    );
+  } else if (config.env === 'production') {
+    const problem = postgresTlsProblem(config.auditRetentionDatabaseUrl);
+    if (problem)
+      problems.push(
+        `auditRetentionDatabaseUrl (ONEGATE_AUDIT_RETENTION_DATABASE_URL): ${problem} in production`,
+      );
   }
 }
 

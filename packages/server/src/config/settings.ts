@@ -193,6 +193,14 @@ export const settings = {
     schema: z.coerce.number().int().min(180).max(36_500).default(180),
     doc: 'Audit events older than this lose their body (their leaf hash stays, so proofs still verify); at least 180 days.',
   },
+  auditRetentionDatabaseUrl: {
+    env: 'ONEGATE_AUDIT_RETENTION_DATABASE_URL',
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    doc: 'PostgreSQL only: the same database as a role of its own, the only one allowed to empty old audit entries; the runtime role then needs no UPDATE or DELETE on the audit log (`onegate migrate --grant-runtime R --grant-retention R2`).',
+  },
   auditForward: {
     env: 'ONEGATE_AUDIT_FORWARD',
     schema: z.string().min(1).optional(),
