@@ -136,7 +136,8 @@ describe('bad input to the OIDC endpoints', () => {
     }
   });
 
-  it('gives codes a minute, and refuses one past its time (ASVS 10.4.3)', async () => {
+  /** Signs li.wei in with code + PKCE; the code the app got, and the token request that redeems it. */
+  async function signedInCode(): Promise<{ code: string; redeem: () => URLSearchParams }> {
     const browser = new Browser();
     const verifier = oidc.randomPKCECodeVerifier();
     const url = oidc.buildAuthorizationUrl(config, {
@@ -149,6 +150,18 @@ describe('bad input to the OIDC endpoints', () => {
     const page = await browser.visit(url.toString(), redirectUri);
     const callback = await browser.submit(page, { username: 'li.wei', password: PASSWORD }, redirectUri);
     const code = new URL(callback.url).searchParams.get('code')!;
+    const redeem = () =>
+      new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri,
+        code_verifier: verifier,
+      });
+    return { code, redeem };
+  }
+
+  it('gives codes a minute, and refuses one past its time (ASVS 10.4.3)', async () => {
+    const { code, redeem } = await signedInCode();
     const [row] = await platform.server.store.query<{ payload: string }>(
       "SELECT payload FROM oidc_payloads WHERE model = 'AuthorizationCode' AND id = $1",
       [code],
@@ -160,38 +173,13 @@ describe('bad input to the OIDC endpoints', () => {
       "UPDATE oidc_payloads SET expires_at = $1 WHERE model = 'AuthorizationCode' AND id = $2",
       [Date.now() - 1, code],
     );
-    const late = await token(
-      new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: redirectUri,
-        code_verifier: verifier,
-      }),
-    );
+    const late = await token(redeem());
     expect(late.status).toBe(400);
     expect(((await late.json()) as { error: string }).error).toBe('invalid_grant');
   });
 
   it('redeems a code once: a replay fails and revokes what the first redemption issued', async () => {
-    const browser = new Browser();
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      scope: 'openid',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state: 's',
-    });
-    const page = await browser.visit(url.toString(), redirectUri);
-    const callback = await browser.submit(page, { username: 'li.wei', password: PASSWORD }, redirectUri);
-    const code = new URL(callback.url).searchParams.get('code')!;
-    const body = () =>
-      new URLSearchParams({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: redirectUri,
-        code_verifier: verifier,
-      });
+    const { redeem: body } = await signedInCode();
 
     const first = (await (await token(body())).json()) as { access_token: string };
     expect(first.access_token).toBeTruthy();
