@@ -18,6 +18,30 @@ describe('production mode', () => {
     ONEGATE_TRUSTED_PROXIES: '127.0.0.1',
   };
 
+  it('refuses to start with the database, SIEM or a witness reached without verified TLS (ASVS 12.3.1)', async () => {
+    // One start per setting; every refused value of each is in packages/server/test/config.test.ts.
+    const refused: Array<[Record<string, string>, RegExp]> = [
+      [
+        { ONEGATE_DATABASE_URL: 'postgres://onegate:hunter2@db.gov.example/onegate?sslmode=disable' },
+        /databaseUrl \(ONEGATE_DATABASE_URL\): sslmode=disable turns TLS off: use sslmode=verify-full/,
+      ],
+      [
+        { ONEGATE_AUDIT_FORWARD: 'udp://siem.gov.example:514' },
+        /auditForward \(ONEGATE_AUDIT_FORWARD\): udp:\/\/ sends audit events in clear text/,
+      ],
+      [
+        { ONEGATE_AUDIT_WITNESSES: 'http://witness.example/add-checkpoint' },
+        /auditWitnesses \(ONEGATE_AUDIT_WITNESSES\): witness 1 is http:\/\//,
+      ],
+    ];
+    for (const [setting, message] of refused) {
+      const start = serveProcess({ ...env, ...setting });
+      await expect(start).rejects.toThrow(message);
+      await expect(start).rejects.not.toThrow(/hunter2/);
+    }
+    expect(existsSync(join(dataDir, 'onegate.db'))).toBe(false);
+  }, 60_000);
+
   it('refuses to serve until `onegate init` has run, touching nothing', async () => {
     await expect(serveProcess(env)).rejects.toThrow(/no master key: run `onegate init`/);
     expect(existsSync(join(dataDir, 'onegate.db'))).toBe(false);

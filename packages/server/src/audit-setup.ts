@@ -18,6 +18,7 @@ import {
 } from '@onegate/privacy';
 import type { Store } from '@onegate/store';
 import type { Config } from './config/settings.ts';
+import { TLS_PROTOCOL } from './tls/tls-files.ts';
 
 /** The key chain the checkpoint signing keys are sealed under. */
 const CHECKPOINT_KEY_ID = 'audit.checkpoint_keys.private_key';
@@ -46,6 +47,8 @@ export function createAudit(
     checkpointIntervalMs?: number;
     pruneIntervalMs?: number;
     writerThread?: boolean;
+    /** PEM CA certificates of a tls:// forwarding target (auditForwardCa, read by `readForwardCa`). */
+    forwardCa?: string | undefined;
     /** Where retention writes, as its own role (auditRetentionDatabaseUrl); default `store`. */
     retentionStore?: Store | undefined;
   } = {},
@@ -75,6 +78,9 @@ export function createAudit(
           forwarder: new Forwarder({
             target: config.auditForward,
             format: config.auditForwardFormat,
+            // The suites OneGate's own HTTPS offers (ASVS 12.1.2), for the SIEM connection too.
+            ...(config.auditForward.startsWith('tls:') ? { ciphers: TLS_PROTOCOL.ciphers } : {}),
+            ...(options.forwardCa === undefined ? {} : { ca: options.forwardCa }),
             onError,
           }),
         }),

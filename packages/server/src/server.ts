@@ -17,6 +17,7 @@ import { createAudit } from './audit-setup.ts';
 import { migrateAll } from './migrations.ts';
 import { decryptAuthorizer, loadServerKeks, startKeyring } from './privacy-setup.ts';
 import { ServerTls } from './tls/server-tls.ts';
+import { readForwardCa } from './tls/forward-ca.ts';
 
 export interface RunningServer {
   /** Where this process listens, e.g. `http://127.0.0.1:8080` (`https://` with tlsCert). */
@@ -48,6 +49,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const metrics = createMetrics();
   // Unusable TLS files stop the start before anything else is touched.
   const tls = new ServerTls(config, { logger, metrics });
+  const forwardCa = readForwardCa(config);
   // Before the database is touched: in production a missing key means `onegate init` has not run.
   const masterKey = await loadServerMasterKey(config, logger);
   const keks = await loadServerKeks(config, logger);
@@ -72,6 +74,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     await migrateAll(store);
     const { audit, start: startAuditLog } = createAudit(config, store, backgroundError(logger, 'audit'), {
+      forwardCa,
       retentionStore,
     });
     const keyring = await startKeyring(config, store, keks, audit, backgroundError(logger, 'privacy'));

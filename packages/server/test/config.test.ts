@@ -197,6 +197,79 @@ describe('loadConfig', () => {
       });
       expect(config.env).toBe('production');
     });
+
+    const production = {
+      ONEGATE_ENV: 'production',
+      ONEGATE_ISSUER: 'https://id.gov.example',
+      ONEGATE_METRICS_TOKEN: 'm'.repeat(40),
+    };
+
+    it('refuses a database, SIEM or witness reached without verified TLS (ASVS 12.3.1, 16.4.3)', () => {
+      const cases: Array<[Record<string, string>, RegExp]> = [
+        [
+          { ONEGATE_DATABASE_URL: 'postgres://og:hunter2@db.gov.example/og?sslmode=disable' },
+          /databaseUrl \(ONEGATE_DATABASE_URL\): sslmode=disable turns TLS off: use sslmode=verify-full in production/,
+        ],
+        [
+          { ONEGATE_DATABASE_URL: 'postgres://og:hunter2@db.gov.example/og' },
+          /databaseUrl \(ONEGATE_DATABASE_URL\): TLS is off \(no sslmode\)/,
+        ],
+        [
+          { ONEGATE_DATABASE_URL: 'postgres://og:hunter2@db.gov.example/og?sslmode=require' },
+          /databaseUrl \(ONEGATE_DATABASE_URL\): sslmode=require does not insist/,
+        ],
+        [
+          { ONEGATE_AUDIT_FORWARD: 'udp://siem.gov.example:514' },
+          /auditForward \(ONEGATE_AUDIT_FORWARD\): udp:\/\/ sends audit events in clear text/,
+        ],
+        [
+          { ONEGATE_AUDIT_FORWARD: 'tcp://siem.gov.example:6514' },
+          /auditForward \(ONEGATE_AUDIT_FORWARD\): tcp:\/\/ sends audit events in clear text/,
+        ],
+        [
+          { ONEGATE_AUDIT_WITNESSES: 'https://w1.example/add, http://w2.example/add' },
+          /auditWitnesses \(ONEGATE_AUDIT_WITNESSES\): witness 2 is http:\/\//,
+        ],
+      ];
+      for (const [env, why] of cases) {
+        const message = problem({ ...production, ...env });
+        expect(message).toMatch(why);
+        expect(message).not.toContain('hunter2');
+        // Development keeps them: a laptop's database and SIEM are local or trials.
+        expect(() => loadConfig(env)).not.toThrow();
+      }
+    });
+
+    it('accepts verify-full, a local database, tls:// and file:// forwarding, https:// and file:// witnesses', () => {
+      for (const env of [
+        { ONEGATE_DATABASE_URL: 'postgres://og@db.gov.example/og?sslmode=verify-full' },
+        { ONEGATE_DATABASE_URL: 'postgres://og@127.0.0.1:5432/og' },
+        { ONEGATE_DATABASE_URL: 'postgres://og@/og?host=/var/run/postgresql' },
+        {
+          ONEGATE_AUDIT_FORWARD: 'tls://siem.gov.example:6514',
+          ONEGATE_AUDIT_FORWARD_CA: '/etc/siem-ca.pem',
+        },
+        { ONEGATE_AUDIT_FORWARD: 'file:///var/log/onegate-audit.log' },
+        { ONEGATE_AUDIT_WITNESSES: 'https://w.example/add,file:///var/lib/onegate/checkpoints' },
+      ]) {
+        expect(loadConfig({ ...production, ...env }).env).toBe('production');
+      }
+    });
+  });
+
+  describe('SIEM forwarding', () => {
+    it('takes a tls, tcp, udp or file target, and a CA only for tls', () => {
+      expect(problem({ ONEGATE_AUDIT_FORWARD: 'http://siem.example/ingest' })).toMatch(
+        /auditForward \(ONEGATE_AUDIT_FORWARD\): must be tls:\/\/host:port/,
+      );
+      expect(problem({ ONEGATE_AUDIT_FORWARD: 'tls://siem.example' })).toMatch(/auditForward/);
+      expect(
+        problem({ ONEGATE_AUDIT_FORWARD: 'tcp://siem.example:6514', ONEGATE_AUDIT_FORWARD_CA: '/ca.pem' }),
+      ).toMatch(/auditForwardCa \(ONEGATE_AUDIT_FORWARD_CA\): needs a tls:\/\/ auditForward/);
+      expect(
+        loadConfig({ ONEGATE_AUDIT_FORWARD: 'tls://[::1]:6514', ONEGATE_AUDIT_FORWARD_CA: '/ca.pem' }),
+      ).toMatchObject({ auditForward: 'tls://[::1]:6514', auditForwardCa: '/ca.pem' });
+    });
   });
 });
 

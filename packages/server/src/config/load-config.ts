@@ -72,6 +72,11 @@ function checkTls(config: Config, problems: string[]): void {
       'tlsClientCertHeader (ONEGATE_TLS_CLIENT_CERT_HEADER): needs trustedProxies (ONEGATE_TRUSTED_PROXIES), or anyone could send a certificate in it',
     );
   }
+  if (config.auditForwardCa !== undefined && !config.auditForward?.startsWith('tls://')) {
+    problems.push(
+      'auditForwardCa (ONEGATE_AUDIT_FORWARD_CA): needs a tls:// auditForward (ONEGATE_AUDIT_FORWARD), the SIEM it verifies',
+    );
+  }
 }
 
 /** A retention role of its own is a PostgreSQL notion: SQLite has one file and no roles. */
@@ -99,6 +104,32 @@ function checkProduction(config: Config, problems: string[]): void {
   if (!config.metricsToken) {
     problems.push('metricsToken (ONEGATE_METRICS_TOKEN): required in production, so /metrics is not public');
   }
+  checkTransport(config, problems);
+}
+
+/**
+ * Audit copies, checkpoints and database traffic leave the machine only
+ * encrypted, to a verified peer (ASVS 12.3.1, 16.4.3). A file target stays
+ * local. Values are not echoed: a database URL may hold a password.
+ */
+function checkTransport(config: Config, problems: string[]): void {
+  // auditRetentionDatabaseUrl gets the same check in checkRetentionRole.
+  const problem = config.databaseUrl === undefined ? undefined : postgresTlsProblem(config.databaseUrl);
+  if (problem) problems.push(`databaseUrl (ONEGATE_DATABASE_URL): ${problem} in production`);
+  const forward = config.auditForward?.slice(0, config.auditForward.indexOf(':'));
+  if (forward === 'tcp' || forward === 'udp') {
+    problems.push(
+      `auditForward (ONEGATE_AUDIT_FORWARD): ${forward}:// sends audit events in clear text; use tls://host:port (or file:///path) in production`,
+    );
+  }
+  config.auditWitnesses.forEach((witness, i) => {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(witness)?.[1]?.toLowerCase();
+    if (scheme !== 'https' && scheme !== 'file') {
+      problems.push(
+        `auditWitnesses (ONEGATE_AUDIT_WITNESSES): witness ${i + 1} is ${scheme ? `${scheme}://` : 'not a URL'}; checkpoints go to witnesses over https:// (or to a file://) in production`,
+      );
+    }
+  });
 }
 
 function readConfigFile(path: string | undefined, problems: string[]): Record<string, unknown> {

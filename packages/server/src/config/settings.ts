@@ -67,7 +67,7 @@ export const settings = {
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
       .optional(),
-    doc: 'PostgreSQL connection URL; when set, PostgreSQL is used instead of SQLite.',
+    doc: 'PostgreSQL connection URL; when set, PostgreSQL is used instead of SQLite. In production it must carry `sslmode=verify-full` (add `sslrootcert=/path/ca.pem` for a private CA) unless the host is loopback or a Unix socket.',
   },
   logLevel: {
     env: 'ONEGATE_LOG_LEVEL',
@@ -203,8 +203,19 @@ export const settings = {
   },
   auditForward: {
     env: 'ONEGATE_AUDIT_FORWARD',
-    schema: z.string().min(1).optional(),
-    doc: 'Copy every audit event to a SIEM: udp://host:514, tcp://host:6514 (octet-counted) or file:///path; off the append path.',
+    schema: z
+      .string()
+      .refine(
+        (target) => /^(tls|tcp|udp):\/\/[^/?#]+:\d+\/?$|^file:\/\/\/./.test(target),
+        'must be tls://host:port, tcp://host:port, udp://host:port or file:///path',
+      )
+      .optional(),
+    doc: 'Copy every audit event to a SIEM: tls://host:6514 (RFC 5425, the only network target allowed in production), tcp://host:6514 (octet-counted), udp://host:514 or file:///path; off the append path, retried while the SIEM is down.',
+  },
+  auditForwardCa: {
+    env: 'ONEGATE_AUDIT_FORWARD_CA',
+    schema: filePath.optional(),
+    doc: "PEM file of the CA certificates a tls:// SIEM's certificate must chain to, instead of Node's default CAs; its name is checked against the target's host.",
   },
   auditForwardFormat: {
     env: 'ONEGATE_AUDIT_FORWARD_FORMAT',
@@ -214,7 +225,7 @@ export const settings = {
   auditWitnesses: {
     env: 'ONEGATE_AUDIT_WITNESSES',
     schema: list.default([]),
-    doc: 'Where each new checkpoint also goes to be cosigned or kept (comma-separated): file:///path or https://witness/add-checkpoint.',
+    doc: 'Where each new checkpoint also goes to be cosigned or kept (comma-separated): file:///path or https://witness/add-checkpoint (http:// is refused in production).',
   },
   auditCheckpointSm2: {
     env: 'ONEGATE_AUDIT_CHECKPOINT_SM2',
