@@ -7,6 +7,7 @@ import type { Store } from '@onegate/store';
 import { adminAccountRoutes } from './api/admin-accounts.ts';
 import { adminClientRoutes } from './api/admin-clients.ts';
 import { auditRoutes } from './api/audit.ts';
+import { AuditReadLimits } from './api/audit-read-limits.ts';
 import { authzAdminRoutes } from './api/authz-admin.ts';
 import { authzCheckRoutes } from './api/authz-check.ts';
 import { authzReviewRoutes } from './api/authz-review.ts';
@@ -86,7 +87,15 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
     authzReviewRoutes(deps.identity, deps.authz),
     authzAdminRoutes(deps.identity, deps.authz),
     privacyRoutes(deps.identity, deps.privacy),
-    auditRoutes(deps.identity, deps.audit),
+    auditRoutes(
+      deps.identity,
+      deps.audit,
+      new AuditReadLimits({
+        searchesPerMinute: deps.config.auditSearchesPerClientPerMinute,
+        exportsPerMinute: deps.config.auditExportsPerClientPerMinute,
+        concurrentExports: deps.config.auditConcurrentExportsPerClient,
+      }),
+    ),
   ];
   app.use(
     scopedRoutes(

@@ -47,6 +47,11 @@ export async function startIdentity(
     masterKey,
     createKeys: development,
     dataAccess: dataAccessReader(audit),
+    clientAuthLimits: {
+      failuresPerClient: config.clientAuthFailuresPerClient,
+      failuresPerAddress: config.clientAuthFailuresPerAddress,
+      windowSeconds: config.clientAuthFailureWindowSeconds,
+    },
     onError: (err) =>
       logger.error(
         { code: (err as { code?: unknown }).code, message: (err as Error).message },

@@ -107,6 +107,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       limits: {
         perPersonPerDay: config.privacyDecryptsPerPersonPerDay,
         perClientPerMinute: config.privacyDecryptsPerClientPerMinute,
+        indexesPerClientPerMinute: config.privacyBlindIndexesPerClientPerMinute,
       },
     });
     const app = createApp(

@@ -16,6 +16,8 @@ import {
 } from '@onegate/audit';
 import type { Identity, PlatformCaller } from '@onegate/identity';
 import { streamAuditExport } from '../http/audit-download.ts';
+import { limitExports, limitSearches } from './audit-read-guards.ts';
+import type { AuditReadLimits } from './audit-read-limits.ts';
 import { jsonBody } from './parse-body.ts';
 import { requireScope, type ApiState } from './platform-auth.ts';
 
@@ -264,12 +266,19 @@ function readEvent(
  * The writer of an ingested event is the token's client, also when the token
  * is a user's (an app records its users' acts); the event's `actor` says who
  * acted. A data subject's id is never taken in a query string (ASVS 14.2.1):
- * searches and exports by subject are POSTs with a JSON body.
+ * searches and exports by subject are POSTs with a JSON body. Search pages,
+ * entry reads and exports are rate-limited per app (`limits`).
  */
-export function auditRoutes(identity: Identity, audit: AuditService): Router<ApiState> {
+export function auditRoutes(
+  identity: Identity,
+  audit: AuditService,
+  limits: AuditReadLimits,
+): Router<ApiState> {
   const router = new Router<ApiState>({ prefix: '/api/v1/audit' });
   const writer = requireScope(identity, AUDIT_WRITE_SCOPE);
   const reader = requireScope(identity, AUDIT_READ_SCOPE);
+  const searching = limitSearches(limits, audit);
+  const exporting = limitExports(limits, audit);
   const body = jsonBody();
 
   router.post('/events', writer, async (ctx) => {
@@ -299,10 +308,10 @@ export function auditRoutes(identity: Identity, audit: AuditService): Router<Api
     };
   };
 
-  router.get('/events', reader, async (ctx) => {
+  router.get('/events', reader, searching, async (ctx) => {
     await search(ctx, searchFromQuery(ctx));
   });
-  router.post('/events/search', reader, body, async (ctx) => {
+  router.post('/events/search', reader, searching, body, async (ctx) => {
     await search(ctx, searchFromBody(requestBody(ctx)));
   });
 
@@ -311,11 +320,11 @@ export function auditRoutes(identity: Identity, audit: AuditService): Router<Api
       audit.write(readEvent(ctx, 'audit.export', { filter: describeFilter(filter), format })),
     );
 
-  router.get('/export', reader, async (ctx) => {
+  router.get('/export', reader, exporting, async (ctx) => {
     const { format, ...filter } = queryParams(ctx, [...FILTER_KEYS, 'format']);
     await exportEvents(ctx, parseFilter(filter), exportFormat(format));
   });
-  router.post('/export', reader, body, async (ctx) => {
+  router.post('/export', reader, exporting, body, async (ctx) => {
     const input = requestBody(ctx);
     if (!isObject(input)) invalid('the body is a JSON object of filters, and format');
     const { format, ...filter } = input;
@@ -369,7 +378,7 @@ export function auditRoutes(identity: Identity, audit: AuditService): Router<Api
     ctx.body = { from, to: proof.size, root: proof.root, hashes: proof.hashes };
   });
 
-  router.get('/entries/:index', reader, async (ctx) => {
+  router.get('/entries/:index', reader, searching, async (ctx) => {
     queryParams(ctx, []);
     const index = whole(ctx.params['index'], 'index')!;
     const leaf = await audit.entry(index);

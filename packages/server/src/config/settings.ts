@@ -188,6 +188,41 @@ export const settings = {
     schema: z.coerce.number().int().min(1).max(100_000_000).default(6000),
     doc: 'Values one app may decrypt per minute, for everyone it acts for together (per instance); more is refused with 429.',
   },
+  privacyBlindIndexesPerClientPerMinute: {
+    env: 'ONEGATE_PRIVACY_BLIND_INDEXES_PER_CLIENT_PER_MINUTE',
+    schema: z.coerce.number().int().min(1).max(100_000_000).default(60_000),
+    doc: 'Blind indexes one app may compute per minute, /encrypt and /blind-index together (per instance); more is refused with 429, audited once a minute.',
+  },
+  clientAuthFailuresPerClient: {
+    env: 'ONEGATE_CLIENT_AUTH_FAILURES_PER_CLIENT',
+    schema: z.coerce.number().int().min(1).max(1_000_000).default(20),
+    doc: 'Failed client authentications (token, introspection, revocation, PAR) one client may have within the window (per instance); after that it gets 429 for the rest of the window, even with the right secret, audited once.',
+  },
+  clientAuthFailuresPerAddress: {
+    env: 'ONEGATE_CLIENT_AUTH_FAILURES_PER_ADDRESS',
+    schema: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    doc: 'Failed client authentications from one address (IPv6 by /64), any clients, within the window (per instance); after that every client authentication from it gets 429 for the rest of the window.',
+  },
+  clientAuthFailureWindowSeconds: {
+    env: 'ONEGATE_CLIENT_AUTH_FAILURE_WINDOW_SECONDS',
+    schema: seconds(1, 86_400).default(300),
+    doc: "Length of a client's or an address's failure window, from its first failure.",
+  },
+  auditSearchesPerClientPerMinute: {
+    env: 'ONEGATE_AUDIT_SEARCHES_PER_CLIENT_PER_MINUTE',
+    schema: z.coerce.number().int().min(1).max(1_000_000).default(120),
+    doc: 'Audit search pages and single-entry reads one app may make per minute through the API (per instance); more gets 429, audited once a minute.',
+  },
+  auditExportsPerClientPerMinute: {
+    env: 'ONEGATE_AUDIT_EXPORTS_PER_CLIENT_PER_MINUTE',
+    schema: z.coerce.number().int().min(1).max(100_000).default(10),
+    doc: 'Audit exports one app may start per minute through the API (per instance); more gets 429, audited once a minute.',
+  },
+  auditConcurrentExportsPerClient: {
+    env: 'ONEGATE_AUDIT_CONCURRENT_EXPORTS_PER_CLIENT',
+    schema: z.coerce.number().int().min(1).max(1000).default(2),
+    doc: 'Audit exports one app may have streaming at once through the API (per instance); another gets 429.',
+  },
   auditRetentionDays: {
     env: 'ONEGATE_AUDIT_RETENTION_DAYS',
     schema: z.coerce.number().int().min(180).max(36_500).default(180),
