@@ -156,7 +156,7 @@ export const settings = {
   outboundAllowedHosts: {
     env: 'ONEGATE_OUTBOUND_ALLOW_HOSTS',
     schema: list.default([]),
-    doc: 'Hosts (comma-separated) that back-channel logout may reach on private networks; loopback is allowed in development.',
+    doc: 'Hosts (`host` or `host:port`, comma-separated) on private networks that back-channel logout URIs may name and reach; any other loopback, private or special-use address is refused at registration and never contacted. Loopback is allowed in development.',
   },
   authzAuditAllows: {
     env: 'ONEGATE_AUTHZ_AUDIT_ALLOWS',
