@@ -216,7 +216,7 @@ describe.each(engines)('back-channel logout retries on %s', (engine) => {
         expect.objectContaining({
           outcome: 'failure',
           reason: 'will_retry',
-          details: expect.objectContaining({ cause: 'client no longer registered' }),
+          details: expect.objectContaining({ cause: 'client no longer registered' }) as unknown,
         }),
       ]);
       expect(await rowsOf(app)).toEqual([expect.objectContaining({ attempts: 2 })]);
