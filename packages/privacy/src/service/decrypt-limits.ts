@@ -1,5 +1,6 @@
 import { PrivacyError } from '../errors.ts';
 import { invalid } from './api-input.ts';
+import { currentWindow, DAY_MS, MINUTE_MS, positive, type Window } from './fixed-window.ts';
 
 /** Sign-in levels in order; a person below the floor may not decrypt at all. */
 export const ACR_LEVELS = ['low', 'substantial', 'high'] as const;
@@ -24,14 +25,6 @@ export interface DecryptLimitOptions {
   perPersonPerDay?: number;
   /** Values one app may decrypt per minute, for everyone it acts for together (default 6,000). */
   perClientPerMinute?: number;
-}
-
-const DAY_MS = 86_400_000;
-const MINUTE_MS = 60_000;
-
-interface Window {
-  start: number;
-  used: number;
 }
 
 /**
@@ -60,10 +53,12 @@ export class DecryptLimits {
    */
   take(clientId: string, person: string | undefined, count: number): void {
     const now = this.#clock();
-    const client = window(this.#clients, clientId, now, MINUTE_MS);
+    const client = currentWindow(this.#clients, clientId, now, MINUTE_MS);
     // Per app and person: the person is whom the app names, so one app's names cannot use up another's.
     const own =
-      person === undefined ? undefined : window(this.#people, `${clientId}\u0000${person}`, now, DAY_MS);
+      person === undefined
+        ? undefined
+        : currentWindow(this.#people, `${clientId}\u0000${person}`, now, DAY_MS);
     if (client.used + count > this.perClientPerMinute) {
       throw limited(`this app may decrypt at most ${this.perClientPerMinute} values a minute`);
     }
@@ -73,26 +68,6 @@ export class DecryptLimits {
     client.used += count;
     if (own) own.used += count;
   }
-}
-
-/** Past this many callers in memory, finished windows are swept at once. */
-const SWEEP_AT = 100_000;
-
-function window(map: Map<string, Window>, key: string, now: number, length: number): Window {
-  const start = now - (now % length);
-  let w = map.get(key);
-  if (!w || w.start !== start) {
-    // Forget finished windows when one is seen again or the map grows, so it holds about one window's callers.
-    if (w || map.size >= SWEEP_AT) for (const [k, old] of map) if (old.start !== start) map.delete(k);
-    w = { start, used: 0 };
-    map.set(key, w);
-  }
-  return w;
-}
-
-function positive(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw invalid(`${name} is a whole number of at least 1`);
-  return value;
 }
 
 function limited(message: string): PrivacyError {

@@ -1,8 +1,4 @@
-import { invalid } from './api-input.ts';
-
-const MINUTE_MS = 60_000;
-/** Past this many apps in memory, ended minutes are swept. */
-const SWEEP_AT = 10_000;
+import { currentWindow, MINUTE_MS, positive, type Window } from './fixed-window.ts';
 
 /** A refused batch: `first` when it is this app's first refusal of the minute, the one to audit. */
 export interface IndexRefusal {
@@ -20,29 +16,17 @@ export interface IndexRefusal {
  */
 export class IndexLimits {
   readonly perClientPerMinute: number;
-  readonly #minutes = new Map<string, { start: number; used: number; reported: boolean }>();
+  readonly #minutes = new Map<string, Window>();
   readonly #clock: () => number;
 
   constructor(perClientPerMinute: number | undefined, clock: () => number = Date.now) {
-    const limit = perClientPerMinute ?? 60_000;
-    if (!Number.isSafeInteger(limit) || limit < 1)
-      throw invalid('indexesPerClientPerMinute is a whole number of at least 1');
-    this.perClientPerMinute = limit;
+    this.perClientPerMinute = positive(perClientPerMinute ?? 60_000, 'indexesPerClientPerMinute');
     this.#clock = clock;
   }
 
   /** Takes `count` indexes from the app's minute, or none: a refusal when they would go over. */
   take(clientId: string, count: number): IndexRefusal | undefined {
-    const now = this.#clock();
-    const start = now - (now % MINUTE_MS);
-    let minute = this.#minutes.get(clientId);
-    if (!minute || minute.start !== start) {
-      if (this.#minutes.size >= SWEEP_AT) {
-        for (const [key, old] of this.#minutes) if (old.start !== start) this.#minutes.delete(key);
-      }
-      minute = { start, used: 0, reported: false };
-      this.#minutes.set(clientId, minute);
-    }
+    const minute = currentWindow(this.#minutes, clientId, this.#clock(), MINUTE_MS);
     if (minute.used + count > this.perClientPerMinute) {
       const first = !minute.reported;
       minute.reported = true;
