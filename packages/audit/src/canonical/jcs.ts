@@ -34,9 +34,23 @@ export function canonicalJsonString(value: unknown, options?: CanonicalJsonOptio
   // format numbers (exactly what the RFC specifies, and several times faster than per value).
   // Array-index keys ("0", "17") are the exception: engines enumerate them first, in numeric
   // order, whatever the insertion order, so an object with one takes the slow path.
+  const copy = canonicalCopy(value, maxDepth);
+  return copy === REORDERED ? serialize(value, 0, maxDepth, []) : JSON.stringify(copy);
+}
+
+/** What `canonicalCopy` returns for a value whose members `JSON.stringify` would reorder. */
+export const REORDERED: unique symbol = Symbol('array-index keys');
+
+/**
+ * A copy of a JSON value, checked as strictly as the canonical form is, with
+ * every object's members inserted in canonical order: `JSON.stringify` of it
+ * is the canonical form, unless it is `REORDERED` (a member named like an
+ * array index, which engines enumerate first whatever the insertion order).
+ */
+export function canonicalCopy(value: unknown, maxDepth = JCS_MAX_DEPTH): unknown {
   const state = { reorderedKeys: false };
   const copy = sortedCopy(value, 0, maxDepth, [], state);
-  return state.reorderedKeys ? serialize(value, 0, maxDepth, []) : JSON.stringify(copy);
+  return state.reorderedKeys ? REORDERED : copy;
 }
 
 const ARRAY_INDEX = /^(?:0|[1-9][0-9]*)$/;

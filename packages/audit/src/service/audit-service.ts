@@ -5,6 +5,7 @@ import { formatCheckpoint, signCheckpoint } from '../checkpoint/checkpoint.ts';
 import { addCosignatures, type Witness } from '../checkpoint/witness.ts';
 import type { NoteVerifier } from '../checkpoint/note.ts';
 import { AuditError } from '../errors.ts';
+import { canonicalEvent } from '../event/canonical-event.ts';
 import { parseEvent, type AuditEvent } from '../event/event-schema.ts';
 import { exportLine, csvHeader, type ExportFormat } from '../event/export-formats.ts';
 import type { LogEntryInput, MerkleLog } from '../log/appender.ts';
@@ -470,7 +471,7 @@ export class AuditService {
     }
     let leaf: Buffer;
     try {
-      leaf = canonicalJson(event);
+      leaf = canonicalEvent(event);
     } catch (err) {
       throw new AuditError('ERR_AUDIT_INVALID', `${where}details must be plain JSON`, { cause: err });
     }
