@@ -180,6 +180,18 @@ describe.each(engines)('the audit service on %s', (engine) => {
       .append([event('record.read', { details: { deep } })], { clientId: 'records-app' })
       .catch((e: unknown) => e);
     expect(isAuditError(err, 'ERR_AUDIT_INVALID')).toBe(true);
+    expect((err as Error).message).toBe('details: at most 16 levels deep');
+  });
+
+  it('refuses details over 16 KiB of JSON, saying so once, and appends nothing', async () => {
+    const before = (await audit.inclusionProof(0)).size;
+    const note = 'n'.repeat(16 * 1024);
+    const err = await audit
+      .append([event('record.read', { details: { note } })], { clientId: 'records-app' })
+      .catch((e: unknown) => e);
+    expect(isAuditError(err, 'ERR_AUDIT_INVALID')).toBe(true);
+    expect((err as Error).message).toBe('details: at most 16384 bytes of JSON');
+    expect((await audit.inclusionProof(0)).size).toBe(before);
   });
 
   it('refuses a batch with one bad event, naming it, and appends nothing', async () => {

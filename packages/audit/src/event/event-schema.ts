@@ -89,12 +89,14 @@ function shallowEnough(value: unknown): boolean {
   return true;
 }
 
-const detailsSchema = z
-  .record(z.string().max(128), z.unknown())
-  .refine(shallowEnough, { message: `at most ${MAX_DETAILS_DEPTH} levels deep` })
-  .refine((d) => shallowEnough(d) && Buffer.byteLength(JSON.stringify(d), 'utf8') <= MAX_DETAILS_BYTES, {
-    message: `at most ${MAX_DETAILS_BYTES} bytes of JSON`,
-  });
+// One check, not two refinements: zod runs every refinement, so the size one walked the value again.
+const detailsSchema = z.record(z.string().max(128), z.unknown()).superRefine((details, ctx) => {
+  if (!shallowEnough(details)) {
+    ctx.addIssue({ code: 'custom', message: `at most ${MAX_DETAILS_DEPTH} levels deep` });
+  } else if (Buffer.byteLength(JSON.stringify(details), 'utf8') > MAX_DETAILS_BYTES) {
+    ctx.addIssue({ code: 'custom', message: `at most ${MAX_DETAILS_BYTES} bytes of JSON` });
+  }
+});
 
 /** An event as a writer sends it. `time` defaults to when OneGate receives it. */
 export const eventInputSchema = z

@@ -23,7 +23,17 @@ export function withoutSecrets(value: unknown): unknown {
   return value;
 }
 
+/** Apps send the same few member names in every event: each is judged once (bounded, as names are the writer's). */
+const judged = new Map<string, boolean>();
+const MAX_JUDGED = 4096;
+
 /** `newPassword` as `new_Password`: camelCase names split where snake_case ones would. */
 function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key.replace(/([a-z0-9])([A-Z])/g, '$1_$2'));
+  let secret = judged.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key.replace(/([a-z0-9])([A-Z])/g, '$1_$2'));
+    if (judged.size >= MAX_JUDGED) judged.clear();
+    judged.set(key, secret);
+  }
+  return secret;
 }

@@ -48,7 +48,10 @@ export function toMessage(id: number, now: number, group: readonly GroupCall[]):
       const leaf = row[1] as Uint8Array;
       leaves.set(leaf, at);
       at += leaf.length;
-      return [leaf.length, ...row.slice(3)];
+      // One copy, not two: the columns from `leaf_hash` on, that slot then holding the leaf's length.
+      const wire = row.slice(2);
+      wire[0] = leaf.length;
+      return wire;
     }),
   }));
   return { id, now, leaves: leaves.buffer, calls };
