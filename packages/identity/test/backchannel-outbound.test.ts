@@ -7,6 +7,7 @@ import type { Store } from '@onegate/store';
 import { createTestDatabase, engines, type TestDatabase } from '@onegate/store/testing';
 import type { ValidatedClient } from '../src/clients/client-input.ts';
 import { Identity, identityMigrations, type IdentitySettings } from '../src/identity.ts';
+import { queueLogout } from '../src/provider/backchannel-retries.ts';
 import { startTestKeyring } from './support/keyring.ts';
 
 const SETTINGS: IdentitySettings = {
@@ -64,6 +65,7 @@ describe.each(engines)(
     let production: Identity;
     let development: Identity;
     let serial = 0;
+    const audited: Array<{ action: string; outcome: string; reason?: string; clientId?: string }> = [];
 
     /** Stores a sign-in app with this back-channel URI as an older version would have, unchecked. */
     async function storedApp(backchannelLogoutUri: string): Promise<string> {
@@ -110,7 +112,10 @@ describe.each(engines)(
       keyring = await startTestKeyring(store);
       const common = {
         store,
-        audit: { write: async () => undefined },
+        audit: {
+          write: async (event: { action: string; outcome: string; reason?: string; clientId?: string }) =>
+            void audited.push(event),
+        },
         keyring,
         masterKey: createSecretKey(randomBytes(32)),
         createKeys: true,
@@ -161,6 +166,22 @@ describe.each(engines)(
           requests: [],
         });
       }
+    });
+
+    it('gives up a queued logout to a refused address at its first retry, audited target_refused, not retried for an hour', async () => {
+      const id = await storedApp(`https://127.0.0.1:${target.port}/logout`);
+      await queueLogout(store, { clientId: id, accountId: 'account-1', sid: 'sid-1', attempts: 1, dueAt: 0 });
+      await production.deliverDueLogouts();
+      const left = await store.query('SELECT id FROM backchannel_retries WHERE client_id = $1', [id]);
+      expect(left).toEqual([]);
+      expect(audited.filter((e) => e.clientId === id)).toEqual([
+        expect.objectContaining({
+          action: 'logout.backchannel',
+          outcome: 'failure',
+          reason: 'target_refused',
+        }),
+      ]);
+      expect(target.connections).toBe(0);
     });
 
     it('never sends a logout token over plain http in production, even to a host the operator allowed', async () => {

@@ -1,7 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditEvent, AuditSink } from '../audit/audit-sink.ts';
-import { deliveryFailure, type BackchannelRetries } from './backchannel-retries.ts';
+import { deliveryFailure, refusedTarget, type BackchannelRetries } from './backchannel-retries.ts';
 import { certificateProblem, TLS_AUTH_METHODS } from './mtls.ts';
 import { CLEAR_SITE_DATA } from './provider-pages.ts';
 
@@ -109,6 +109,7 @@ export function auditProviderEvents(
   provider.on(
     'backchannel.error',
     (ctx: KoaContextWithOIDC, err: unknown, client: { clientId: string }, accountId: string, sid: string) => {
+      const refused = refusedTarget(err);
       report({
         ...from(ctx),
         action: 'logout.backchannel',
@@ -116,10 +117,10 @@ export function auditProviderEvents(
         clientId: client.clientId,
         subject: accountId,
         sessionId: sid,
-        reason: 'will_retry',
+        reason: refused ? 'target_refused' : 'will_retry',
         details: { attempt: 1, cause: deliveryFailure(err) },
       });
-      options.retries.enqueue(client.clientId, accountId, sid).catch(options.onError);
+      if (!refused) options.retries.enqueue(client.clientId, accountId, sid).catch(options.onError);
     },
   );
 

@@ -1,6 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { MigrationSet, Queryable, Store } from '@onegate/store';
 import type { AuditSink } from '../audit/audit-sink.ts';
+import { IdentityError } from '../errors.ts';
 
 export const backchannelMigrations: MigrationSet = {
   owner: 'identity-backchannel',
@@ -68,6 +69,15 @@ export function deliveryFailure(err: unknown): string {
   return typeof message === 'string' && message !== '' ? message.slice(0, 200) : 'unknown';
 }
 
+/**
+ * OneGate's own address guard refused the app's URI (`outbound-fetch.ts`):
+ * every retry would be refused the same way without a connection, so the
+ * logout is given up at once, audited `target_refused`, not retried for an hour.
+ */
+export function refusedTarget(err: unknown): boolean {
+  return err instanceof IdentityError && err.code === 'ERR_OUTBOUND_REFUSED';
+}
+
 export class BackchannelRetries {
   readonly #store: Store;
   readonly #audit: AuditSink;
@@ -101,13 +111,14 @@ export class BackchannelRetries {
       await this.#send(clientId, accountId, sid);
       await this.#audit.write({ ...event, outcome: 'success', details: { attempt: 1 } });
     } catch (err) {
+      const refused = refusedTarget(err);
       await this.#audit.write({
         ...event,
         outcome: 'failure',
-        reason: 'will_retry',
+        reason: refused ? 'target_refused' : 'will_retry',
         details: { attempt: 1, cause: deliveryFailure(err) },
       });
-      await this.enqueue(clientId, accountId, sid);
+      if (!refused) await this.enqueue(clientId, accountId, sid);
     }
   }
 
@@ -158,12 +169,12 @@ export class BackchannelRetries {
     } catch (err) {
       const cause = deliveryFailure(err);
       const wait = BACKOFF_MS[row.attempts];
-      if (wait === undefined) {
+      if (wait === undefined || refusedTarget(err)) {
         await this.#store.exec('DELETE FROM backchannel_retries WHERE id = $1', [row.id]);
         await this.#audit.write({
           ...event,
           outcome: 'failure',
-          reason: 'gave_up',
+          reason: wait === undefined ? 'gave_up' : 'target_refused',
           details: { attempts: row.attempts + 1, cause },
         });
         return;
