@@ -397,6 +397,28 @@ describe.each(engines)('the authorization API on %s', (engine) => {
         400,
         'authz_invalid',
       ],
+      // A time without its offset would mean whichever midnight the server's zone says.
+      ...['2026-01-01T00:00:00', '2026-01-01', 'Jan 1 2026', '2026-02-30T00:00:00Z'].map(
+        (notBefore): (typeof cases)[number] => [
+          'POST',
+          '/delegations',
+          'officer',
+          {
+            id: 'd-local-time',
+            fromDepartment: 'civil-affairs-hz',
+            toDepartment: 'public-security',
+            toRole: 'investigator',
+            resources: ['civil-affairs-hz/marriage-records/*'],
+            actions: ['read'],
+            purposes: ['criminal-investigation'],
+            notBefore,
+            expiresAt: '2027-01-01T00:00:00+08:00',
+            reason: 'Case 2026-119',
+          },
+          400,
+          'authz_invalid',
+        ],
+      ),
       ['POST', '/delegations/no-such/approve', 'secondOfficer', undefined, 404, 'authz_not_found'],
       ['GET', '/who-can?action=read&resource=health/x', 'officer', undefined, 404, 'authz_not_found'],
       [

@@ -15,7 +15,6 @@ import {
 import {
   PolicyFileError,
   invalid,
-  isoTime,
   lineOfError,
   mapping,
   onlyKeys,
@@ -291,8 +290,8 @@ function parseEntity(section: PolicySection, item: unknown): { ref: EntityRef; a
  * spelt out, as a file states what is in force.
  */
 function delegation(body: Record<string, unknown>): Delegation {
-  const notBefore = isoTime(body['notBefore'], 'notBefore');
-  const expiresAt = isoTime(body['expiresAt'], 'expiresAt');
+  const notBefore = validate.isoTime(body['notBefore'], 'notBefore');
+  const expiresAt = validate.isoTime(body['expiresAt'], 'expiresAt');
   if (body['status'] === undefined) invalid('status must be pending, approved or revoked');
   const d = input.delegation({ ...body, notBefore, expiresAt });
   if (d.status === 'pending' && d.approvedBy !== undefined)

@@ -16,7 +16,6 @@ import { describeRef } from './policy-refs.ts';
 import {
   PolicyFileError,
   invalid,
-  isoTime,
   lineOfError,
   mapping,
   onlyKeys,
@@ -170,7 +169,7 @@ async function prepare(
   let name = '';
   let clock = 0;
   at('name', () => (name = text(body['name'], 'name')));
-  at('at', () => (clock = isoTime(body['at'], 'at (the clock the checks run at)')));
+  at('at', () => (clock = validate.isoTime(body['at'], 'at (the clock the checks run at)')));
 
   let base: PolicySource | undefined = emptyPolicySource();
   const policy = body['policy'] ?? '..';
@@ -228,7 +227,7 @@ function check(item: unknown, fileClock: number): Omit<PreparedCheck, 'line'> {
   if (expect !== 'allow' && expect !== 'deny') invalid('expect must be allow or deny');
   return {
     request: validate.checkRequest(request),
-    at: at === undefined ? fileClock : isoTime(at, 'at'),
+    at: at === undefined ? fileClock : validate.isoTime(at, 'at'),
     expected: {
       effect: expect,
       rule: rule === undefined ? undefined : validate.slug(rule, 'rule'),

@@ -100,10 +100,32 @@ function names(value: unknown, what: string, wildcard: boolean): string[] {
   return items;
 }
 
+/** Epoch milliseconds, or a time as `isoTime` takes it (with its offset). */
 function epochMs(value: unknown, what: string): number {
-  const ms = typeof value === 'string' ? Date.parse(value) : value;
-  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
-    invalid(`${what} must be an ISO 8601 time or epoch milliseconds`);
+  if (typeof value === 'string') return isoTime(value, what);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    invalid(
+      `${what} must be epoch milliseconds or an ISO 8601 date and time with offset, e.g. 2026-01-01T00:00:00+08:00`,
+    );
+  }
+  return value;
+}
+
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * An ISO 8601 date and time with its offset, e.g. `2026-01-01T00:00:00+08:00`,
+ * as epoch milliseconds. A date alone or a time without offset is refused:
+ * whose midnight it means would depend on the machine reading it.
+ */
+export function isoTime(value: unknown, what: string): number {
+  const match = typeof value === 'string' ? ISO_8601.exec(value) : null;
+  const ms = match ? Date.parse(value as string) : NaN;
+  const [year, month, day] = match ? match.slice(1).map(Number) : [0, 0, 0];
+  // Date.parse rolls 2026-02-30 over into March rather than refusing it.
+  const daysInMonth = new Date(Date.UTC(year!, month, 0)).getUTCDate();
+  if (Number.isNaN(ms) || ms < 0 || day! > daysInMonth) {
+    invalid(`${what} must be an ISO 8601 date and time with offset, e.g. 2026-01-01T00:00:00+08:00`);
   }
   return ms;
 }
