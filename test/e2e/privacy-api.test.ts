@@ -224,6 +224,12 @@ describe.each(engines)('the privacy API on %s', (engine) => {
     expect(ok.status).toBe(200);
     const again = await call('/decrypt', 'reader', decryptBody(items.slice(0, 1), { actor: 'li.clerk' }));
     expect(again.status).toBe(429);
+    // Until the UTC day ends; the day's first refusal was audited, this one is only answered.
+    const retryAfter = Number(again.headers.get('retry-after'));
+    const untilMidnight = (86_400_000 - (Date.now() % 86_400_000)) / 1000;
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(Math.abs(retryAfter - untilMidnight)).toBeLessThan(60);
+    expect((await auditRows('privacy.decrypt')).filter((r) => r.actor === 'li.clerk')).toHaveLength(51 + 50);
   });
 
   it('wants a purpose, well-formed items and at most 1,000 of them: 400 and nothing audited', async () => {

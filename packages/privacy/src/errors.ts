@@ -27,11 +27,18 @@ export type PrivacyErrorCode =
  */
 export class PrivacyError extends Error {
   readonly code: PrivacyErrorCode;
+  /** `ERR_PRIVACY_RATE_LIMITED`: when the limit's window ends (the HTTP answer's `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: PrivacyErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: PrivacyErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message, options);
     this.name = 'PrivacyError';
     this.code = code;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

@@ -7,11 +7,17 @@ describe('blind index limits', () => {
     let now = 120_000;
     const limits = new IndexLimits(10, () => now);
     expect(limits.take('lookup', 8)).toBeUndefined();
-    expect(limits.take('lookup', 3)).toEqual({ first: true });
+    // 120 s is a minute's start: the whole minute is left.
+    expect(limits.take('lookup', 3)).toMatchObject({ first: true, retryAfterSeconds: 60 });
+    now += 45_500;
     expect(limits.take('lookup', 2)).toBeUndefined();
-    expect(limits.take('lookup', 1)).toEqual({ first: false });
+    expect(limits.take('lookup', 1)).toEqual({
+      first: false,
+      retryAfterSeconds: 15,
+      message: 'this app may compute at most 10 blind indexes a minute',
+    });
     expect(limits.take('intake', 10)).toBeUndefined();
-    now += 60_000;
+    now += 14_500;
     expect(limits.take('lookup', 10)).toBeUndefined();
   });
 

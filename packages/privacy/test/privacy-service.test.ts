@@ -3,6 +3,7 @@ import type { Store } from '@onegate/store';
 import { createTestDatabase, type TestDatabase } from '@onegate/store/testing';
 import {
   isPrivacyError,
+  PrivacyError,
   privacyMigrations,
   PrivacyService,
   type DecryptCheck,
@@ -132,9 +133,10 @@ describe('PrivacyService', () => {
 
   it('counts an app’s decrypts per minute and lets it go on in the next minute', async () => {
     let now = Date.UTC(2026, 10, 27, 9, 0, 10);
+    const audited: Array<{ outcome: string; reason?: string }> = [];
     const limited = new PrivacyService({
       keyring,
-      audit: { write: async () => undefined },
+      audit: { write: async (event) => void audited.push(event) },
       limits: { perClientPerMinute: 3 },
       clock: () => now,
     });
@@ -146,11 +148,19 @@ describe('PrivacyService', () => {
     await limited.decrypt(body(2), app);
     const err = await rejected(limited.decrypt(body(2), app));
     expect(isPrivacyError(err, 'ERR_PRIVACY_RATE_LIMITED')).toBe(true);
+    // 10 s into the minute: 50 s until it ends.
+    expect((err as PrivacyError).retryAfterSeconds).toBe(50);
+    const refusals = () => audited.filter((e) => e.reason === 'rate-limited').length;
+    expect(refusals()).toBe(2);
     // The refused batch took nothing: one value is still allowed this minute, and no more.
     expect((await limited.decrypt(body(1), app)).results).toHaveLength(1);
-    expect(isPrivacyError(await rejected(limited.decrypt(body(1), app)), 'ERR_PRIVACY_RATE_LIMITED')).toBe(
-      true,
-    );
+    for (let i = 0; i < 5; i++) {
+      expect(isPrivacyError(await rejected(limited.decrypt(body(2), app)), 'ERR_PRIVACY_RATE_LIMITED')).toBe(
+        true,
+      );
+    }
+    // Only the minute's first refusal is audited (one event per item): hammering the limit cannot flood the log.
+    expect(refusals()).toBe(2);
     now += 60_000;
     expect((await limited.decrypt(body(3), app)).results).toHaveLength(3);
   });

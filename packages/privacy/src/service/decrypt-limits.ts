@@ -1,6 +1,13 @@
-import { PrivacyError } from '../errors.ts';
 import { invalid } from './api-input.ts';
-import { currentWindow, DAY_MS, MINUTE_MS, positive, type Window } from './fixed-window.ts';
+import {
+  currentWindow,
+  DAY_MS,
+  MINUTE_MS,
+  positive,
+  refusal,
+  type LimitRefusal,
+  type Window,
+} from './fixed-window.ts';
 
 /** Sign-in levels in order; a person below the floor may not decrypt at all. */
 export const ACR_LEVELS = ['low', 'substantial', 'high'] as const;
@@ -47,11 +54,10 @@ export class DecryptLimits {
   }
 
   /**
-   * Takes `count` decrypts from both allowances, or none of them: throws
-   * ERR_PRIVACY_RATE_LIMITED when either would go over. `person` is absent
-   * when the app acts for itself.
+   * Takes `count` decrypts from both allowances, or none of them: a refusal
+   * when either would go over. `person` is absent when the app acts for itself.
    */
-  take(clientId: string, person: string | undefined, count: number): void {
+  take(clientId: string, person: string | undefined, count: number): LimitRefusal | undefined {
     const now = this.#clock();
     const client = currentWindow(this.#clients, clientId, now, MINUTE_MS);
     // Per app and person: the person is whom the app names, so one app's names cannot use up another's.
@@ -60,16 +66,18 @@ export class DecryptLimits {
         ? undefined
         : currentWindow(this.#people, `${clientId}\u0000${person}`, now, DAY_MS);
     if (client.used + count > this.perClientPerMinute) {
-      throw limited(`this app may decrypt at most ${this.perClientPerMinute} values a minute`);
+      return refusal(
+        client,
+        MINUTE_MS,
+        now,
+        `this app may decrypt at most ${this.perClientPerMinute} values a minute`,
+      );
     }
     if (own && own.used + count > this.perPersonPerDay) {
-      throw limited(`${person} may decrypt at most ${this.perPersonPerDay} values a day`);
+      return refusal(own, DAY_MS, now, `${person} may decrypt at most ${this.perPersonPerDay} values a day`);
     }
     client.used += count;
     if (own) own.used += count;
+    return undefined;
   }
-}
-
-function limited(message: string): PrivacyError {
-  return new PrivacyError('ERR_PRIVACY_RATE_LIMITED', message);
 }

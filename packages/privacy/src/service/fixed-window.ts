@@ -31,6 +31,30 @@ export function currentWindow(map: Map<string, Window>, key: string, now: number
   return w;
 }
 
+/** Whole seconds until the window of `length` holding `now` ends, at least 1: a refusal's `Retry-After`. */
+export function secondsLeft(window: Window, length: number, now: number): number {
+  return Math.max(1, Math.ceil((window.start + length - now) / 1000));
+}
+
+/**
+ * A refusal of one limit: what to tell the caller and when to try again.
+ * `first` when it is the caller's first refusal in the window, the one to
+ * audit; the rest are only answered, so a caller hammering a limit cannot
+ * flood the audit log.
+ */
+export interface LimitRefusal {
+  message: string;
+  retryAfterSeconds: number;
+  first: boolean;
+}
+
+/** The refusal of `window` (already over its allowance); marks it reported. */
+export function refusal(window: Window, length: number, now: number, message: string): LimitRefusal {
+  const first = !window.reported;
+  window.reported = true;
+  return { message, retryAfterSeconds: secondsLeft(window, length, now), first };
+}
+
 export function positive(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value < 1) throw invalid(`${name} is a whole number of at least 1`);
   return value;

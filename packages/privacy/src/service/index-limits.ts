@@ -1,9 +1,11 @@
-import { currentWindow, MINUTE_MS, positive, type Window } from './fixed-window.ts';
-
-/** A refused batch: `first` when it is this app's first refusal of the minute, the one to audit. */
-export interface IndexRefusal {
-  first: boolean;
-}
+import {
+  currentWindow,
+  MINUTE_MS,
+  positive,
+  refusal,
+  type LimitRefusal,
+  type Window,
+} from './fixed-window.ts';
 
 /**
  * Blind indexes one app may compute per minute (ASVS 2.4.1), through
@@ -25,12 +27,16 @@ export class IndexLimits {
   }
 
   /** Takes `count` indexes from the app's minute, or none: a refusal when they would go over. */
-  take(clientId: string, count: number): IndexRefusal | undefined {
-    const minute = currentWindow(this.#minutes, clientId, this.#clock(), MINUTE_MS);
+  take(clientId: string, count: number): LimitRefusal | undefined {
+    const now = this.#clock();
+    const minute = currentWindow(this.#minutes, clientId, now, MINUTE_MS);
     if (minute.used + count > this.perClientPerMinute) {
-      const first = !minute.reported;
-      minute.reported = true;
-      return { first };
+      return refusal(
+        minute,
+        MINUTE_MS,
+        now,
+        `this app may compute at most ${this.perClientPerMinute} blind indexes a minute`,
+      );
     }
     minute.used += count;
     return undefined;

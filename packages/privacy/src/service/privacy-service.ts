@@ -12,6 +12,7 @@ import { isMaskProfile, mask, type MaskOptions } from '../masking/index.ts';
 import { isPersonalDataKind, normalizerFor, validate, type PersonalDataKind } from '../validators/index.ts';
 import * as input from './api-input.ts';
 import { acrLevel, DecryptLimits, meets, type AcrLevel, type DecryptLimitOptions } from './decrypt-limits.ts';
+import type { LimitRefusal } from './fixed-window.ts';
 import { IndexLimits } from './index-limits.ts';
 import {
   auditAll,
@@ -208,14 +209,16 @@ export class PrivacyService {
       }
     }
 
-    try {
-      this.#limits.take(caller.clientId, person, items.length);
-    } catch (err) {
-      await auditAll(
-        this.#audit,
-        records.map((r) => decryptEvent(r, 'denied', 'rate-limited')),
-      );
-      throw err;
+    const refused = this.#limits.take(caller.clientId, person, items.length);
+    if (refused) {
+      // Each item of the first refusal in the limit's window; the rest are only answered.
+      if (refused.first) {
+        await auditAll(
+          this.#audit,
+          records.map((r) => decryptEvent(r, 'denied', 'rate-limited')),
+        );
+      }
+      throw rateLimited(refused);
     }
 
     const results: DecryptResult[] = [];
@@ -347,10 +350,7 @@ export class PrivacyService {
         details: { per_minute: this.#indexLimits.perClientPerMinute, asked: count },
       });
     }
-    throw new PrivacyError(
-      'ERR_PRIVACY_RATE_LIMITED',
-      `this app may compute at most ${this.#indexLimits.perClientPerMinute} blind indexes a minute`,
-    );
+    throw rateLimited(refused);
   }
 
   #indexer(root: DataKey, collection: string, field: string, spec: IndexSpec): (value: string) => string {
@@ -371,6 +371,12 @@ export class PrivacyService {
     }
     return indexer;
   }
+}
+
+function rateLimited(refused: LimitRefusal): PrivacyError {
+  return new PrivacyError('ERR_PRIVACY_RATE_LIMITED', refused.message, {
+    retryAfterSeconds: refused.retryAfterSeconds,
+  });
 }
 
 function requireScope(caller: PrivacyCaller, scope: string): void {
