@@ -2,7 +2,7 @@ export * from './errors.ts';
 export { emptyRoot, HASH_BYTES, leafHash, nodeHash } from './merkle/hashes.ts';
 export {
   EVENT_VERSION,
-  eventInputSchema,
+  eventInputJsonSchema,
   MAX_DETAILS_BYTES,
   parseEvent,
   type AuditEvent,

@@ -58,6 +58,79 @@ describe('the audit event schema', () => {
     expect(refusal({ ...minimal, details: { a: 1 }, encryptedDetails: ['b'] })).toContain('encryptedDetails');
     expect(refusal('not an object')).toMatch(/^events\[2\]: /);
   });
+
+  it('says which field and what it should be, in words a writer can act on', () => {
+    expect(refusal({ ...minimal, subjct: 'x' })).toBe('events[2]: event: unknown field subjct');
+    expect(refusal({ actor: minimal.actor, action: 'x' })).toBe('events[2]: outcome: required');
+    expect(refusal({ ...minimal, actor: { type: 'robot', id: 'x' } })).toBe(
+      'events[2]: actor.type: one of user, app, service',
+    );
+    expect(refusal({ ...minimal, action: 'Read Record' })).toBe(
+      'events[2]: action: lower-case letters, digits and . _ - only',
+    );
+    expect(refusal({ ...minimal, actor: { type: 'user', id: 'wang clerk' } })).toBe(
+      'events[2]: actor.id: printable ASCII without spaces',
+    );
+    expect(refusal({ ...minimal, source: { address: '13800138000' } })).toBe(
+      'events[2]: source.address: an IPv4 or IPv6 address',
+    );
+    expect(refusal({ ...minimal, reason: 'a\u0000b' })).toBe(
+      'events[2]: reason: text without control characters',
+    );
+    expect(refusal({ ...minimal, reason: 'r'.repeat(513) })).toBe(
+      'events[2]: reason: at most 512 characters',
+    );
+    expect(refusal({ ...minimal, details: { ['k'.repeat(129)]: 1 } })).toBe(
+      'events[2]: details: member names of at most 128 characters',
+    );
+    expect(refusal({ ...minimal, encryptedDetails: Array.from({ length: 65 }, () => 'a') })).toBe(
+      'events[2]: encryptedDetails: at most 64 items',
+    );
+    expect(refusal({ ...minimal, v: 2 })).toBe('events[2]: v: must be 1');
+    expect(refusal([minimal])).toBe('events[2]: event: must be object');
+    // A field name that is not plainly a name is not echoed either.
+    expect(refusal({ ...minimal, '<script>': 1 })).toBe('events[2]: event: unknown field');
+  });
+
+  it('takes times with their offset only, and real dates only', () => {
+    for (const time of [
+      '2026-11-27T11:00:00+08:00',
+      '2026-11-27T03:00:00.123456Z',
+      '2024-02-29T00:00:00-00:00',
+    ]) {
+      expect(() => parseEvent({ ...minimal, time }, recorded), time).not.toThrow();
+    }
+    for (const time of [
+      '2026-11-27T11:00:00',
+      '2026-11-27T11:00+08:00',
+      '2026-11-27 11:00:00Z',
+      '2026-02-29T00:00:00Z',
+      '2026-11-27T24:00:00Z',
+      '2026-11-27T11:00:00+0800',
+    ]) {
+      expect(refusal({ ...minimal, time }), time).toBe(
+        'events[2]: time: an RFC 3339 date and time with offset',
+      );
+    }
+  });
+
+  it('stores a copy of what it checked: the writer changing its objects afterwards changes nothing', () => {
+    const input = {
+      ...minimal,
+      actor: { type: 'user', id: 'wang.clerk', name: undefined },
+      target: { subject: 'citizen-1' },
+      encryptedDetails: ['card'],
+      details: { card: 'og1:…' },
+    };
+    const event = parseEvent(input, recorded);
+    input.actor.id = 'someone.else';
+    input.target.subject = 'citizen-2';
+    input.encryptedDetails.push('other');
+    expect(event.actor).toEqual({ type: 'user', id: 'wang.clerk' });
+    expect('name' in event.actor).toBe(false);
+    expect(event.target).toEqual({ subject: 'citizen-1' });
+    expect(event.encryptedDetails).toEqual(['card']);
+  });
 });
 
 describe('exports', () => {
