@@ -28,8 +28,9 @@ describe.each(engines)('audit detail of requests on %s', (engine) => {
   const redirectUri = 'http://127.0.0.1:9/records/callback';
 
   beforeAll(async () => {
-    // An app whose back-channel endpoint has a certificate OneGate does not trust.
-    const ca = createCertificateAuthority({ commonName: 'Not a trusted CA', permittedHosts: [], days: 1 });
+    // An app whose back-channel endpoint has a certificate OneGate does not trust (the CA outlives the leaf:
+    // issued a moment later for as many days, the leaf would end after it and be refused).
+    const ca = createCertificateAuthority({ commonName: 'Not a trusted CA', permittedHosts: [], days: 2 });
     const cert = issueServerCertificate(ca, { hosts: ['127.0.0.1'], days: 1 });
     untrusted = createServer({ cert: cert.certPem, key: cert.keyPem }, (_req, res) => res.end());
     await new Promise<void>((resolve) => untrusted.listen(0, '127.0.0.1', resolve));
