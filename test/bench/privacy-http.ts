@@ -25,8 +25,9 @@ interface FieldServer {
 }
 
 export async function serveOneGateFields(): Promise<Served> {
-  // The business limits on decrypting are for people and apps, not for a load test.
+  // The business limits on decrypting and the API rate limit are for people and apps, not for a load test.
   const platform = await startPlatform('sqlite', {
+    ONEGATE_API_REQUESTS_PER_CLIENT_PER_MINUTE: '100000000',
     ONEGATE_PRIVACY_DECRYPTS_PER_PERSON_PER_DAY: '10000000',
     ONEGATE_PRIVACY_DECRYPTS_PER_CLIENT_PER_MINUTE: '100000000',
   });

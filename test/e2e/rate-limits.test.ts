@@ -13,6 +13,8 @@ const LIMITS = {
   ONEGATE_AUDIT_SEARCHES_PER_CLIENT_PER_MINUTE: '3',
   ONEGATE_AUDIT_EXPORTS_PER_CLIENT_PER_MINUTE: '2',
   ONEGATE_PRIVACY_BLIND_INDEXES_PER_CLIENT_PER_MINUTE: '5',
+  ONEGATE_API_REQUESTS_PER_CLIENT_PER_MINUTE: '20',
+  ONEGATE_ADMIN_REQUESTS_PER_CLIENT_PER_MINUTE: '3',
 };
 
 interface App {
@@ -187,6 +189,60 @@ describe.each(engines)('rate limits (ASVS 2.4.1) on %s', (engine) => {
       );
       expect(refused).toHaveLength(1);
       expect(JSON.parse(refused[0]!.details!)).toMatchObject({ limit: 'exports_per_minute' });
+    });
+  });
+
+  describe('the platform API as a whole', () => {
+    const api = (token: string, path: string, body?: unknown) =>
+      fetch(`${platform.issuer}/api/v1${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const deniedFor = async (clientId: string) =>
+      (await auditRows(platform.server, 'onegate.api_denied')).filter(
+        (r) => r.client_id === clientId && r.reason === 'rate_limited',
+      );
+
+    it('answers an app past its requests a minute with 429 and Retry-After, audited once, other apps unaffected', async () => {
+      const busy = await app('Runaway masker', 'privacy:encrypt');
+      const token = await accessToken(busy, 'privacy:encrypt');
+      const calm = await accessToken(await app('Calm masker', 'privacy:encrypt'), 'privacy:encrypt');
+      const mask = (who: string) =>
+        api(who, '/privacy/mask', { items: [{ value: '13800138000', profile: 'mobile' }] });
+      await awayFromMinuteEnd();
+
+      for (let i = 0; i < 20; i++) expect((await mask(token)).status).toBe(200);
+      const over = await mask(token);
+      expect(over.status).toBe(429);
+      expect(await over.json()).toMatchObject({ error: 'rate_limited' });
+      expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect((await mask(token)).status).toBe(429);
+      expect((await mask(calm)).status).toBe(200);
+
+      const refused = await deniedFor(busy.clientId);
+      expect(refused).toHaveLength(1);
+      expect(JSON.parse(refused[0]!.details!)).toMatchObject({
+        limit: 'requests_per_minute',
+        path: '/api/v1/privacy/mask',
+      });
+    });
+
+    it('holds administration routes to fewer requests a minute', async () => {
+      const operator = await app('Provisioning job', 'admin');
+      const token = await accessToken(operator, 'admin');
+      await awayFromMinuteEnd();
+
+      for (let i = 0; i < 3; i++) expect((await api(token, '/admin/clients')).status).toBe(200);
+      const over = await api(token, '/admin/clients');
+      expect(over.status).toBe(429);
+      expect(((await over.json()) as { error_description: string }).error_description).toMatch(
+        /at most 3 administration requests a minute/,
+      );
+      expect(over.headers.get('retry-after')).not.toBeNull();
+      const refused = await deniedFor(operator.clientId);
+      expect(refused).toHaveLength(1);
+      expect(JSON.parse(refused[0]!.details!)).toMatchObject({ limit: 'admin_requests_per_minute' });
     });
   });
 

@@ -7,6 +7,7 @@ import type { Store } from '@onegate/store';
 import { adminAccountRoutes } from './api/admin-accounts.ts';
 import { adminClientRoutes } from './api/admin-clients.ts';
 import { auditRoutes } from './api/audit.ts';
+import { apiRateLimits } from './api/api-rate-limits.ts';
 import { AuditReadLimits } from './api/audit-read-limits.ts';
 import { authzAdminRoutes } from './api/authz-admin.ts';
 import { authzCheckRoutes } from './api/authz-check.ts';
@@ -100,9 +101,18 @@ export function createApp(deps: AppDeps, extend?: Extend): Koa<RequestState> {
   app.use(
     scopedRoutes(
       (path) => path.startsWith('/api/'),
-      apiRouters.flatMap(
-        (router) => [router.routes(), router.allowedMethods()] as Koa.Middleware<RequestState>[],
-      ),
+      [
+        apiRateLimits(
+          {
+            requestsPerMinute: deps.config.apiRequestsPerClientPerMinute,
+            adminRequestsPerMinute: deps.config.adminRequestsPerClientPerMinute,
+          },
+          deps.audit,
+        ) as Koa.Middleware<RequestState>,
+        ...apiRouters.flatMap(
+          (router) => [router.routes(), router.allowedMethods()] as Koa.Middleware<RequestState>[],
+        ),
+      ],
     ),
   );
   extend?.(app, deps);

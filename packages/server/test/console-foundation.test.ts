@@ -102,3 +102,40 @@ describe('the console: signing in, step-up and roles', () => {
     }
   });
 });
+
+describe('the console: a person’s pace', () => {
+  let server: TestServer;
+  let officer: ConsoleAccount;
+  let colleague: ConsoleAccount;
+
+  beforeAll(async () => {
+    server = await startConsoleServer({ ONEGATE_CONSOLE_REQUESTS_PER_OFFICER_PER_MINUTE: '5' });
+    officer = await consoleAccount(server, 'officer.zhou', { roles: ['onegate/security-officer'] });
+    colleague = await consoleAccount(server, 'officer.wu', { roles: ['onegate/security-officer'] });
+  });
+  afterAll(() => server?.shutdown());
+
+  it('answers an officer past the minute’s requests, across sections, with a 429 page and Retry-After, audited once', async () => {
+    // Well inside one minute, so that the count does not start over halfway.
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 15_000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+    const browser = new ConsoleBrowser();
+    expect((await signInToConsole(server, browser, officer, '/console/audit')).status).toBe(200);
+    for (const section of ['integrity', 'review', 'activity', 'audit']) {
+      expect((await browser.get(`${server.url}/console/${section}`)).status, section).toBe(200);
+    }
+    const over = await browser.get(`${server.url}/console/integrity`);
+    expect(over.status).toBe(429);
+    expect(over.body).toContain('Too many requests');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await browser.get(`${server.url}/console/audit?lang=zh-CN`)).body).toContain('请求过于频繁');
+
+    const other = new ConsoleBrowser();
+    expect((await signInToConsole(server, other, colleague, '/console/audit')).status).toBe(200);
+
+    const refused = await server.audit.query({ action: 'console.access', actor: officer.id });
+    expect(refused.events.map((e) => [e.event.outcome, e.event.reason])).toEqual([
+      ['denied', 'rate_limited'],
+    ]);
+  });
+});

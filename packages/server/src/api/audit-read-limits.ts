@@ -1,3 +1,5 @@
+import { MinuteCounts, type MinuteRefusal } from '../http/minute-counts.ts';
+
 export interface AuditReadLimitOptions {
   /** Search pages and single-entry reads one app may make per minute. */
   searchesPerMinute: number;
@@ -9,31 +11,15 @@ export interface AuditReadLimitOptions {
 
 export type AuditReadLimit = 'searches_per_minute' | 'exports_per_minute' | 'concurrent_exports';
 
-export interface AuditReadRefusal {
-  limit: AuditReadLimit;
-  /** Whole seconds, at least 1. */
-  retryAfterSeconds: number;
-  /** The first refusal of this limit for this app in this minute: the one to audit. */
-  first: boolean;
-}
+export type AuditReadRefusal = MinuteRefusal<AuditReadLimit>;
 
 /** An export admitted: call `release` once when its download ends, however it ends. */
 export interface ExportSlot {
   release(): void;
 }
 
-interface Minute {
-  start: number;
-  searches: number;
-  exports: number;
-  reported: Set<AuditReadLimit>;
-}
-
-const MINUTE_MS = 60_000;
 /** A concurrency refusal clears when an export ends, which cannot be foretold: a short wait to suggest. */
 const CONCURRENT_RETRY_SECONDS = 5;
-/** Past this many apps in memory, ended minutes are swept. */
-const SWEEP_AT = 10_000;
 
 /**
  * Per-app limits on reading the audit log through the API (ASVS 2.4.1): the
@@ -44,38 +30,27 @@ const SWEEP_AT = 10_000;
  */
 export class AuditReadLimits {
   readonly options: Readonly<AuditReadLimitOptions>;
-  readonly #minutes = new Map<string, Minute>();
+  readonly #counts: MinuteCounts<AuditReadLimit>;
   readonly #running = new Map<string, number>();
-  readonly #clock: () => number;
 
   constructor(options: AuditReadLimitOptions, clock: () => number = Date.now) {
     this.options = Object.freeze({ ...options });
-    this.#clock = clock;
+    this.#counts = new MinuteCounts(clock);
   }
 
   /** Counts one search page (or entry read), or refuses it. */
   takeSearch(clientId: string): AuditReadRefusal | undefined {
-    const now = this.#clock();
-    const minute = this.#minute(clientId, now);
-    if (minute.searches >= this.options.searchesPerMinute) {
-      return refusal(minute, 'searches_per_minute', untilNextMinute(minute, now));
-    }
-    minute.searches += 1;
-    return undefined;
+    return this.#counts.take(clientId, 'searches_per_minute', this.options.searchesPerMinute);
   }
 
   /** Counts one export and holds one of the app's concurrent slots, or refuses it. */
   startExport(clientId: string): ExportSlot | AuditReadRefusal {
-    const now = this.#clock();
-    const minute = this.#minute(clientId, now);
-    if (minute.exports >= this.options.exportsPerMinute) {
-      return refusal(minute, 'exports_per_minute', untilNextMinute(minute, now));
-    }
     const running = this.#running.get(clientId) ?? 0;
     if (running >= this.options.concurrentExports) {
-      return refusal(minute, 'concurrent_exports', CONCURRENT_RETRY_SECONDS);
+      return this.#counts.refuse(clientId, 'concurrent_exports', CONCURRENT_RETRY_SECONDS);
     }
-    minute.exports += 1;
+    const refused = this.#counts.take(clientId, 'exports_per_minute', this.options.exportsPerMinute);
+    if (refused) return refused;
     this.#running.set(clientId, running + 1);
     let released = false;
     return {
@@ -88,27 +63,4 @@ export class AuditReadLimits {
       },
     };
   }
-
-  #minute(clientId: string, now: number): Minute {
-    const start = now - (now % MINUTE_MS);
-    let minute = this.#minutes.get(clientId);
-    if (!minute || minute.start !== start) {
-      if (this.#minutes.size >= SWEEP_AT) {
-        for (const [key, old] of this.#minutes) if (old.start !== start) this.#minutes.delete(key);
-      }
-      minute = { start, searches: 0, exports: 0, reported: new Set() };
-      this.#minutes.set(clientId, minute);
-    }
-    return minute;
-  }
-}
-
-function refusal(minute: Minute, limit: AuditReadLimit, retryAfterSeconds: number): AuditReadRefusal {
-  const first = !minute.reported.has(limit);
-  minute.reported.add(limit);
-  return { limit, retryAfterSeconds, first };
-}
-
-function untilNextMinute(minute: Minute, now: number): number {
-  return Math.max(1, Math.ceil((minute.start + MINUTE_MS - now) / 1000));
 }

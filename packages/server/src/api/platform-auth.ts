@@ -1,10 +1,11 @@
 import type { Middleware } from 'koa';
 import { requestCertificate, type Identity, type PlatformCaller } from '@onegate/identity';
 import { ServerError } from '../errors.ts';
+import type { ApiGuardState } from './api-rate-limits.ts';
 import type { RequestState } from '../http/state.ts';
 import { certificateThumbprint } from '../pki/index.ts';
 
-export interface ApiState extends RequestState {
+export interface ApiState extends RequestState, ApiGuardState {
   caller: PlatformCaller;
 }
 
@@ -34,6 +35,8 @@ export function requireScope(identity: Identity, scope: string | readonly string
     }
     // Known before the scope check, so a refusal can be audited with who was refused.
     ctx.state.caller = caller;
+    // Every verified call counts, whatever it asks for: the app's rate limits (api-rate-limits.ts).
+    await ctx.state.apiGuard?.(ctx, caller, anyOf);
     if (!anyOf.some((s) => caller.scopes.includes(s))) {
       throw new ServerError('ERR_INSUFFICIENT_SCOPE', `this endpoint needs the ${anyOf.join(' or ')} scope`);
     }

@@ -208,6 +208,21 @@ export const settings = {
     schema: seconds(1, 86_400).default(300),
     doc: "Length of a client's or an address's failure window, from its first failure.",
   },
+  apiRequestsPerClientPerMinute: {
+    env: 'ONEGATE_API_REQUESTS_PER_CLIENT_PER_MINUTE',
+    schema: z.coerce.number().int().min(1).max(100_000_000).default(120_000),
+    doc: 'Requests one app may make to /api/v1 per minute once its token is verified, every route together (per instance); more gets 429 with Retry-After, audited once a minute.',
+  },
+  adminRequestsPerClientPerMinute: {
+    env: 'ONEGATE_ADMIN_REQUESTS_PER_CLIENT_PER_MINUTE',
+    schema: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    doc: 'Of those, requests to the administration routes (accounts, apps, authorization policy and review) per minute (per instance).',
+  },
+  consoleRequestsPerOfficerPerMinute: {
+    env: 'ONEGATE_CONSOLE_REQUESTS_PER_OFFICER_PER_MINUTE',
+    schema: z.coerce.number().int().min(1).max(1_000_000).default(300),
+    doc: 'Console pages and form posts one signed-in officer may request per minute (per instance); more gets a 429 page with Retry-After, audited once a minute.',
+  },
   auditSearchesPerClientPerMinute: {
     env: 'ONEGATE_AUDIT_SEARCHES_PER_CLIENT_PER_MINUTE',
     schema: z.coerce.number().int().min(1).max(1_000_000).default(120),

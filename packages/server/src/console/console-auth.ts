@@ -4,6 +4,7 @@ import type { ConsoleDeps } from './console-deps.ts';
 import { SHELL_MESSAGES } from './console-messages.ts';
 import { consoleLanguage, consolePage } from './console-page.ts';
 import { formBody } from '../api/parse-body.ts';
+import { MinuteCounts } from '../http/minute-counts.ts';
 
 /** The role that makes an account a platform-wide officer, and the department it must be held in. */
 export const SECURITY_OFFICER_ROLE = 'security-officer';
@@ -40,12 +41,32 @@ export interface ConsoleState {
  * Signed in with neither role: a 403 page, and the refusal is audited.
  */
 export function requireConsole(deps: ConsoleDeps): Middleware {
+  const counts = officerCounts(deps);
   return async (ctx: Context, next: Next) => {
     const signIn = await deps.identity.consoleSignIn(ctx);
     if (!signIn || !signIn.substantial || signIn.acr === undefined) {
       const back = ctx.method === 'GET' || ctx.method === 'HEAD' ? ctx.originalUrl : '/console';
       ctx.status = 303;
       ctx.redirect(deps.identity.consoleSignInUrl(back));
+      return;
+    }
+    const refused = counts.take(
+      signIn.accountId,
+      'requests_per_minute',
+      deps.config.consoleRequestsPerOfficerPerMinute,
+    );
+    if (refused) {
+      if (refused.first) {
+        await deps.audit.write({
+          action: 'console.access',
+          outcome: 'denied',
+          actor: signIn.accountId,
+          address: ctx.ip,
+          reason: 'rate_limited',
+          details: { path: ctx.path, retry_after_seconds: refused.retryAfterSeconds },
+        });
+      }
+      tooMany(ctx, refused.retryAfterSeconds);
       return;
     }
     const roles = await deps.authz.assignments({ subject: signIn.accountId }).catch(() => []);
@@ -81,6 +102,19 @@ export function requireConsole(deps: ConsoleDeps): Middleware {
     };
     await next();
   };
+}
+
+/**
+ * One count per signed-in person across every console section (each builds
+ * its own `requireConsole`), so paging the audit log or the access review
+ * through the console is held to a person's pace (ASVS 2.4.1).
+ */
+const countsByDeps = new WeakMap<ConsoleDeps, MinuteCounts<'requests_per_minute'>>();
+
+function officerCounts(deps: ConsoleDeps): MinuteCounts<'requests_per_minute'> {
+  let counts = countsByDeps.get(deps);
+  if (!counts) countsByDeps.set(deps, (counts = new MinuteCounts()));
+  return counts;
 }
 
 /** Only platform-wide security officers (after `requireConsole`); anyone else gets the 403 page. */
@@ -121,6 +155,17 @@ export function consoleForm(deps: ConsoleDeps): Middleware {
 }
 
 /** The 403 page in the officer's language. */
+function tooMany(ctx: Context, seconds: number): void {
+  const t = SHELL_MESSAGES[consoleLanguage(ctx)];
+  consolePage(ctx, {
+    title: t.tooManyTitle,
+    active: null,
+    body: html`<div class="notice notice-error" role="alert"><p>${t.tooManyBody(seconds)}</p></div>`,
+  });
+  ctx.status = 429;
+  ctx.set('Retry-After', String(seconds));
+}
+
 export function forbidden(ctx: Context): void {
   const t = SHELL_MESSAGES[consoleLanguage(ctx)];
   consolePage(ctx, {

@@ -19,6 +19,8 @@ export interface ShellMessages {
   signInFailedBody: string;
   tryAgain: string;
   expiredForm: string;
+  tooManyTitle: string;
+  tooManyBody: (seconds: number) => string;
 }
 
 export const SHELL_MESSAGES: Record<Language, ShellMessages> = {
@@ -44,6 +46,8 @@ export const SHELL_MESSAGES: Record<Language, ShellMessages> = {
     signInFailedBody: '登录已取消或未达到控制台要求的认证级别（需要第二因素）。',
     tryAgain: '重新登录',
     expiredForm: '页面已过期，请刷新后重试。',
+    tooManyTitle: '请求过于频繁',
+    tooManyBody: (seconds) => `一分钟内的请求已达上限，请在 ${seconds} 秒后重试。`,
   },
   en: {
     productName: 'OneGate',
@@ -68,5 +72,8 @@ export const SHELL_MESSAGES: Record<Language, ShellMessages> = {
       'The sign-in was cancelled or did not reach the level the console needs (a second factor).',
     tryAgain: 'Sign in again',
     expiredForm: 'This page expired; reload it and try again.',
+    tooManyTitle: 'Too many requests',
+    tooManyBody: (seconds) =>
+      `You have reached the console's requests for this minute. Try again in ${seconds} seconds.`,
   },
 };
