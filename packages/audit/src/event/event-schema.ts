@@ -49,22 +49,10 @@ export interface AuditEventInput {
 }
 
 /** An event as the log stores it: validated, with its version and time, and who recorded it. */
-export interface AuditEvent {
+export interface AuditEvent extends Omit<AuditEventInput, 'v' | 'time'> {
   v: typeof EVENT_VERSION;
   /** RFC 3339 UTC with milliseconds. */
   time: string;
-  actor: { type: 'user' | 'app' | 'service'; id: string; department?: string; name?: string };
-  action: string;
-  target?: { resource?: string; subject?: string };
-  outcome: 'success' | 'failure' | 'denied';
-  reason?: string;
-  source?: { address?: string; userAgent?: string; clientId?: string };
-  purpose?: string;
-  requestId?: string;
-  traceId?: string;
-  sessionId?: string;
-  details?: Record<string, unknown>;
-  encryptedDetails?: string[];
   /** Set by OneGate, never by the writer: when it was appended and by which authenticated client. */
   recorded: { at: string; by: string };
 }
