@@ -32,7 +32,7 @@ export function currentWindow(map: Map<string, Window>, key: string, now: number
 }
 
 /** Whole seconds until the window of `length` holding `now` ends, at least 1: a refusal's `Retry-After`. */
-export function secondsLeft(window: Window, length: number, now: number): number {
+function secondsLeft(window: Window, length: number, now: number): number {
   return Math.max(1, Math.ceil((window.start + length - now) / 1000));
 }
 
