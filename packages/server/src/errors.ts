@@ -16,10 +16,17 @@ export type ServerErrorCode =
 
 export class ServerError extends Error {
   readonly code: ServerErrorCode;
+  /** `ERR_RATE_LIMITED`: when the limit lets the caller in again (the answer's `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ServerErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: ServerErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message, options);
     this.name = 'ServerError';
     this.code = code;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }

@@ -41,11 +41,11 @@ export function apiRateLimits(
   const counts = new MinuteCounts<ApiLimit>(clock);
   const guard: ApiGuard = async (ctx, caller, scopes) => {
     const admin = scopes.length > 0 && scopes.every((scope) => ADMIN_SCOPES.has(scope));
+    // The smaller allowance first: a call it refuses takes nothing from the other.
     const refused =
-      counts.take(caller.clientId, 'requests_per_minute', options.requestsPerMinute) ??
       (admin
         ? counts.take(caller.clientId, 'admin_requests_per_minute', options.adminRequestsPerMinute)
-        : undefined);
+        : undefined) ?? counts.take(caller.clientId, 'requests_per_minute', options.requestsPerMinute);
     if (!refused) return;
     if (refused.first) {
       await audit.write({
@@ -63,12 +63,13 @@ export function apiRateLimits(
         },
       });
     }
-    ctx.set('Retry-After', String(refused.retryAfterSeconds));
     const per =
       refused.limit === 'requests_per_minute'
         ? `${options.requestsPerMinute} API requests`
         : `${options.adminRequestsPerMinute} administration requests`;
-    throw new ServerError('ERR_RATE_LIMITED', `this app may make at most ${per} a minute`);
+    throw new ServerError('ERR_RATE_LIMITED', `this app may make at most ${per} a minute`, {
+      retryAfterSeconds: refused.retryAfterSeconds,
+    });
   };
   return async (ctx, next) => {
     ctx.state.apiGuard = guard;

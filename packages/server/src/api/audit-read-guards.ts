@@ -66,6 +66,7 @@ async function refuse(
       details: { limit: refused.limit, retry_after_seconds: refused.retryAfterSeconds },
     });
   }
-  ctx.set('Retry-After', String(refused.retryAfterSeconds));
-  throw new ServerError('ERR_RATE_LIMITED', WHAT[refused.limit](limits));
+  throw new ServerError('ERR_RATE_LIMITED', WHAT[refused.limit](limits), {
+    retryAfterSeconds: refused.retryAfterSeconds,
+  });
 }

@@ -177,9 +177,10 @@ export function errorResponse(): Middleware<RequestState> {
         ctx.set('www-authenticate', 'Bearer error="invalid_token"');
       if (status === 403 && body.error === 'insufficient_scope')
         ctx.set('www-authenticate', 'Bearer error="insufficient_scope"');
-      // A rate limit that knows when its window ends says so (RFC 9110 §10.2.3).
-      const retryAfter = (err as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
-      if (status === 429 && typeof retryAfter === 'number') ctx.set('Retry-After', String(retryAfter));
+      // A rate limit says when its window ends (RFC 9110 §10.2.3).
+      const retryAfter =
+        err instanceof ServerError || err instanceof PrivacyError ? err.retryAfterSeconds : undefined;
+      if (status === 429 && retryAfter !== undefined) ctx.set('Retry-After', String(retryAfter));
       if (status >= 500) ctx.state.log.error({ err: describe(err) }, 'request failed');
       ctx.status = status;
       ctx.body = body;
